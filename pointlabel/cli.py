@@ -1,0 +1,51 @@
+"""The `pointlabel` command: parse arguments, call the library, print. No logic of its own.
+
+Each feature registers its sub-commands from a module of `pointlabel.commands`; a user error
+(PointlabelError, CalibrationError) becomes one line on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from calibration.errors import CalibrationError
+from pointlabel import __version__
+from pointlabel.errors import PointlabelError
+
+COMMAND_MODULES = ("core", "demo", "fitting", "serve", "scans", "qa", "bench")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pointlabel", description="Label LiDAR sweeps and 3D scans with their camera frames.")
+    parser.add_argument("--version", action="version", version=f"pointlabel {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"pointlabel.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"pointlabel.commands.{name}":
+                continue  # feature not installed in this build
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except (PointlabelError, CalibrationError) as e:
+        print(f"pointlabel: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

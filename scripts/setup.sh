@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian machine for pointlabel: system packages, a virtualenv, the package.
+# Idempotent and quick when everything is already there. Called by `make demo` / `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libusb-1.0-0: without it `import open3d` fails. libgl1/libegl1/libgomp1: Open3D's renderer and
+# OpenMP. chromium + chromium-driver: the browser tests drive a real headless Chromium.
+DEBS="libusb-1.0-0 libgl1 libegl1 libgomp1 chromium chromium-driver"
+missing=""
+for p in $DEBS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "installing Debian packages:$missing"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+if [ ! -f "$stamp" ]; then
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[dev]'
+  touch "$stamp"
+fi
