@@ -1,7 +1,7 @@
 """KITTI import and export of a whole dataset (file I/O around the pure kitti_label codec).
 
 Export writes a self-contained KITTI object folder: `label_2/` and `calib/` always, `json/`
-with every annotation in the LiDAR frame, and `velodyne/` + `image_2/` with `copy_data`.
+with every annotation in the LiDAR frame, and `velodyne/` + `image_2/` files with `copy_data`.
 For a non-KITTI dataset the chosen camera becomes image_2 (its frame is then the rect frame:
 R0_rect = I, Tr_velo_to_cam = T_cam_from_lidar, P0-P3 = K [I | 0]).
 """
@@ -95,7 +95,8 @@ def export_camera(dataset, frame_id: str, camera: str | None = None) -> CameraSe
 def export_kitti(dataset, store, out: str | Path, label_set: str = "default", copy_data: bool = False,
                  keep_imported_2d: bool = False, camera: str | None = None, frames=None) -> ExportSummary:
     out = Path(out)
-    for sub in ("label_2", "calib", "json") + (("velodyne", "image_2") if copy_data else ()):
+    # image_2/ always exists (empty without copy_data): KITTI readers such as datumaro expect it.
+    for sub in ("label_2", "calib", "json", "image_2") + (("velodyne",) if copy_data else ()):
         (out / sub).mkdir(parents=True, exist_ok=True)
     summary = ExportSummary()
     for fid in frames or dataset.frame_ids:

@@ -211,7 +211,7 @@ class AnnotationStore:
     # -- undo / redo ---------------------------------------------------------------------
     def _last_txn(self, label_set: str, undone: bool) -> int | None:
         if undone:
-            row = self._db.execute("SELECT MAX(txn) FROM undo_state WHERE label_set=? AND undone=1",
+            row = self._db.execute("SELECT MIN(txn) FROM undo_state WHERE label_set=? AND undone=1",
                                    (label_set,)).fetchone()
         else:
             row = self._db.execute(

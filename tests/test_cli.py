@@ -1,0 +1,121 @@
+"""The CLI contract and its error handling: one clear line, non-zero exit, never a traceback."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pointlabel.cli import main
+
+
+def make_kitti(tmp_path: Path, kitti_root: Path, frames=("000008", "000010")) -> Path:
+    root = tmp_path / "kitti"
+    for sub, ext in (("velodyne", "bin"), ("image_2", "png"), ("calib", "txt"), ("label_2", "txt")):
+        (root / sub).mkdir(parents=True)
+        for f in frames:
+            shutil.copyfile(kitti_root / sub / f"{f}.{ext}", root / sub / f"{f}.{ext}")
+    return root
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_runs_as_a_console_script():
+    exe = Path(sys.executable).with_name("pointlabel")
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True).stdout
+    for cmd in ("info", "import-labels", "export", "demo"):
+        assert cmd in out
+
+
+def test_info_on_kitti(kitti_root, capsys):
+    code, out, _ = run(["info", kitti_root, "--json"], capsys)
+    s = json.loads(out)
+    assert code == 0 and s["kind"] == "kitti" and len(s["frames"]) == 10
+    f0 = next(f for f in s["frames"] if f["id"] == "000000")
+    assert f0["points"] == 115384 and f0["fields"] == ["intensity"] and f0["sync"]["image_2"]["ok"]
+    assert s["cameras"][0]["name"] == "image_2"
+    code, out, _ = run(["info", kitti_root], capsys)
+    assert "000000" in out and "115384" in out
+
+
+def test_import_export_round_trip_cli(kitti_root, tmp_path, capsys):
+    db = tmp_path / "s.sqlite"
+    code, out, _ = run(["import-labels", kitti_root, "--format", "kitti", "--from", kitti_root, "--db", db], capsys)
+    assert code == 0 and json.loads(out)["frames"] == 10
+    code, out, _ = run(["export", kitti_root, "--format", "kitti", "--out", tmp_path / "o", "--db", db,
+                        "--copy-data"], capsys)
+    assert code == 0 and json.loads(out)["frames"] == 10
+    assert (tmp_path / "o" / "velodyne" / "000000.bin").read_bytes() == (kitti_root / "velodyne" / "000000.bin").read_bytes()
+    assert (tmp_path / "o" / "image_2" / "000000.png").is_file()
+    assert json.loads((tmp_path / "o" / "json" / "000008.json").read_text())["frame_of_reference"] == "lidar"
+
+
+def _expect_error(argv, capsys, *needles):
+    code, out, err = run(argv, capsys)
+    assert code != 0
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    for n in needles:
+        assert n in err, err
+    return err
+
+
+def test_truncated_bin(kitti_root, tmp_path, capsys):
+    root = make_kitti(tmp_path, kitti_root)
+    b = root / "velodyne" / "000008.bin"
+    b.write_bytes(b.read_bytes()[:-6])
+    code, out, err = run(["info", root, "--json"], capsys)
+    assert code != 0 and "000008.bin" in err and "16" in err and "Traceback" not in err
+    s = json.loads(out)  # the good frame is still listed
+    assert [f["id"] for f in s["frames"]] == ["000010"] and s["errors"][0]["id"] == "000008"
+
+
+def test_nan_points_dropped_and_counted(kitti_root, tmp_path, capsys):
+    root = make_kitti(tmp_path, kitti_root)
+    b = root / "velodyne" / "000008.bin"
+    pts = np.fromfile(b, dtype=np.float32).reshape(-1, 4)
+    pts[:7, 1] = np.nan
+    pts.tofile(b)
+    code, out, _ = run(["info", root, "--json"], capsys)
+    f = next(f for f in json.loads(out)["frames"] if f["id"] == "000008")
+    assert code == 0 and f["dropped"].get("nan") == 7 and f["points"] == len(pts) - 7
+
+
+def test_calib_missing_key(kitti_root, tmp_path, capsys):
+    root = make_kitti(tmp_path, kitti_root)
+    c = root / "calib" / "000008.txt"
+    c.write_text("\n".join(l for l in c.read_text().splitlines() if not l.startswith("Tr_velo_to_cam")))
+    _expect_error(["export", root, "--format", "kitti", "--out", tmp_path / "o", "--db", tmp_path / "d.sqlite"],
+                  capsys, "000008.txt", "missing Tr_velo_to_cam")
+
+
+def test_label_line_with_14_fields(kitti_root, tmp_path, capsys):
+    root = make_kitti(tmp_path, kitti_root)
+    lab = root / "label_2" / "000010.txt"
+    lines = lab.read_text().splitlines()
+    lines[2] = " ".join(lines[2].split()[:14])
+    lab.write_text("\n".join(lines) + "\n")
+    _expect_error(["import-labels", root, "--format", "kitti", "--from", root / "label_2",
+                   "--db", tmp_path / "d.sqlite"], capsys, "000010.txt:3", "14 fields")
+
+
+def test_image_size_disagrees_with_calibration(kitti_root, tmp_path, capsys):
+    from PIL import Image
+    root = make_kitti(tmp_path, kitti_root)
+    Image.new("RGB", (320, 100)).save(root / "image_2" / "000008.png")
+    _expect_error(["export", root, "--format", "kitti", "--out", tmp_path / "o", "--db", tmp_path / "d.sqlite"],
+                  capsys, "000008.png", "does not match the calibration")
+
+
+def test_unknown_frame_and_missing_path(kitti_root, tmp_path, capsys):
+    _expect_error(["info", tmp_path / "nothing-here"], capsys, "no such file or folder")
+
+
+def test_read_only_dataset_needs_db(kitti_root, tmp_path, capsys):
+    _expect_error(["import-labels", kitti_root, "--format", "kitti", "--from", kitti_root], capsys,
+                  "read-only", "--db")
