@@ -21,3 +21,9 @@ def kitti_root() -> Path:
 def scans_root() -> Path:
     assert SCANS.is_dir(), f"the real scan files are expected in {SCANS}"
     return SCANS
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path_factory, monkeypatch):
+    """Dataset settings the tests store go to a temporary config folder, never the user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))

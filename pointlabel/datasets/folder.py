@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pointlabel.datasets.access import writable_folder
 from pointlabel.datasets.base import FrameInfo, SyncMatch
 from pointlabel.datasets.clouds import PointCloud, read_cloud
 from pointlabel.errors import PointlabelError
@@ -113,10 +114,13 @@ class FolderDataset:
 
     # -- settings stored with the dataset ------------------------------------------------
     def _settings_paths(self) -> list[Path]:
-        folder = self.root if self.root.is_dir() else self.root.parent
+        """Beside the data (a folder's own file, or `<file>.pointlabel-dataset.json` for one
+        file) when that folder is writable, else in the user's config folder."""
         key = hashlib.sha1(str(self.root.resolve()).encode()).hexdigest()[:16]
         config = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "pointlabel" / "datasets"
-        return [folder / SETTINGS_FILE, config / f"{key}.json"]
+        beside = (self.root / SETTINGS_FILE if self.root.is_dir()
+                  else self.root.with_name(self.root.name + SETTINGS_FILE))
+        return ([beside] if writable_folder(beside.parent) else []) + [config / f"{key}.json"]
 
     def _load_settings(self) -> dict:
         for p in self._settings_paths():

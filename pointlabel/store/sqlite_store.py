@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pointlabel.datasets.access import writable_folder
 from pointlabel.errors import PointlabelError
 from pointlabel.model import Annotation, Cuboid, FrameAnnotations, annotation_from_dict
 
@@ -260,14 +261,9 @@ def default_db_path(dataset_root: str | Path) -> Path:
 def open_store(dataset, db_path: str | Path | None = None) -> AnnotationStore:
     """The store of a dataset: `db_path` if given, else the default beside the dataset."""
     path = Path(db_path) if db_path else default_db_path(dataset.root)
-    if not db_path and not _writable(path.parent):
+    if not db_path and not writable_folder(path.parent):
         raise PointlabelError("the dataset folder is read-only; choose a store with --db FILE", path.parent)
     return AnnotationStore(path)
-
-
-def _writable(folder: Path) -> bool:
-    import os
-    return os.access(folder, os.W_OK)
 
 
 __all__ = ["AnnotationStore", "Change", "VersionConflict", "open_store", "default_db_path",
