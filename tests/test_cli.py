@@ -119,3 +119,16 @@ def test_unknown_frame_and_missing_path(kitti_root, tmp_path, capsys):
 def test_read_only_dataset_needs_db(kitti_root, tmp_path, capsys):
     _expect_error(["import-labels", kitti_root, "--format", "kitti", "--from", kitti_root], capsys,
                   "read-only", "--db")
+
+
+def test_demo_no_serve_writes_a_native_sequence(tmp_path, capsys):
+    code, out, _ = run(["demo", "--no-serve", "--out", tmp_path / "seq", "--frames", "2", "--seed", "3"], capsys)
+    assert code == 0 and str(tmp_path / "seq") in out
+    code, out, _ = run(["info", tmp_path / "seq", "--json"], capsys)
+    s = json.loads(out)
+    assert s["kind"] == "native" and [f["id"] for f in s["frames"]] == ["000000", "000001"]
+    assert len(s["cameras"]) >= 3 and sum(c["distorted"] for c in s["cameras"]) >= 1
+    assert all(f["points"] > 90000 for f in s["frames"])
+    code, out, _ = run(["contact-sheet", tmp_path / "seq", "--out", tmp_path / "sheet.png"], capsys)
+    from PIL import Image
+    assert code == 0 and Image.open(tmp_path / "sheet.png").size[0] > 800
