@@ -1,0 +1,66 @@
+"""Clusters: components with range-dependent links, growth from a seed, strays, segmentation."""
+import numpy as np
+
+from pointlabel.fitting.cluster import NO_OBJECT, components, grow_cluster, link_distance, segment_objects
+from pointlabel.fitting.context import FrameContext
+
+
+def blob(centre, n=300, spread=(0.5, 0.5, 0.5), seed=0):
+    rng = np.random.default_rng(seed)
+    return np.asarray(centre, float) + rng.uniform(-1, 1, (n, 3)) * spread
+
+
+def test_components_split_by_gaps_and_join_within_links():
+    near = blob([10, 0, 0])
+    apart = blob([10, 3, 0], seed=1)  # 2 m of empty space from the first
+    labels = components(np.vstack([near, apart]))
+    assert len(set(labels[:300])) == 1 and len(set(labels[300:])) == 1
+    assert labels[0] != labels[-1]
+    # Two 0.5-m-apart blobs are one object far away (sparse rings), two objects near by.
+    far = components(np.vstack([blob([60, 0, 0], spread=(0.3, 0.3, 0.3)),
+                                blob([60, 1.1, 0], spread=(0.3, 0.3, 0.3), seed=1)]))
+    assert len(set(far)) == 1
+    assert link_distance(5.0) < link_distance(60.0)
+
+
+def test_grow_from_a_seed(lidar):
+    car = lidar.box_on_ground(10, 3, 4.2, 1.8, 1.5, 0.5)
+    other = lidar.box_on_ground(10, -4, 4.2, 1.8, 1.5, 0.0)
+    pts, hit = lidar.scan([car, other])
+    ctx = FrameContext.build(pts)
+    cluster = grow_cluster(ctx, lidar.seed_of(pts, hit, 0, car))
+    assert set(hit[cluster.indices]) == {0}
+    own = np.flatnonzero((hit == 0) & (ctx.height > 0.3))
+    assert np.isin(own, cluster.indices).mean() > 0.95
+    assert cluster.seed_index in cluster.indices
+
+
+def test_seed_on_the_ground_or_in_the_void(lidar):
+    pts, _ = lidar.scan([lidar.box_on_ground(10, 3, 4.2, 1.8, 1.5, 0.5)])
+    ctx = FrameContext.build(pts)
+    for seed in ([5.0, -5.0, lidar.ground_z(5, -5)], [0.0, 0.0, 30.0]):
+        cluster = grow_cluster(ctx, seed)
+        assert len(cluster.indices) == 0 and cluster.reason == NO_OBJECT and cluster.seed_index == -1
+
+
+def test_a_stray_seed_joins_the_object_around_it(lidar):
+    """A few returns from inside a car (through its windows) are not the object itself."""
+    car = lidar.box_on_ground(10, 0, 4.2, 1.8, 1.5, 0.0)
+    pts, hit = lidar.scan([car])
+    inside = blob(car[:3], n=4, spread=(0.2, 0.2, 0.1), seed=3)
+    ctx = FrameContext.build(np.vstack([pts, inside]))
+    cluster = grow_cluster(ctx, inside[0])
+    assert len(cluster.indices) > 100
+
+
+def test_segment_objects_finds_each_object(lidar):
+    boxes = [lidar.box_on_ground(10, 3, 4.2, 1.8, 1.5, 0.5), lidar.box_on_ground(-8, -5, 0.6, 0.6, 1.8, 0.0),
+             lidar.box_on_ground(20, -6, 4.5, 1.9, 1.6, 1.0)]
+    pts, hit = lidar.scan(boxes)
+    ctx = FrameContext.build(pts)
+    clusters = segment_objects(ctx)
+    for k in range(len(boxes)):
+        own = np.flatnonzero((hit == k) & (ctx.height > 0.3))
+        best = max(clusters, key=lambda c: np.isin(own, c).sum())
+        assert np.isin(own, best).mean() > 0.9  # one cluster holds (nearly) all of it ...
+        assert np.mean(hit[best] == k) > 0.99  # ... and nothing else
