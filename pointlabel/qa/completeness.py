@@ -1,0 +1,139 @@
+"""Completeness: clusters of above-ground returns that no box covers (likely missed objects).
+
+Candidate returns lie between `object_min_height` and `missed_max_height` above the ground,
+within `missed_max_range` of the sensor, outside every box grown by `missed_box_margin`, and
+inside the field of view the labels cover (all of the sweep, the cameras, or one camera;
+KITTI labels only what image_2 sees, and not its DontCare regions). They are clustered on a
+bird's-eye grid of `missed_cell` metres (8-connected components, one vectorised pass); a
+cluster with at least `missed_min_points` returns, standing on the ground (its lowest return
+at most `missed_max_lift` up), no higher than the tallest class, and with principal extents
+and height of a whole object of one of `missed_classes` (the fitting's class priors) is
+reported with its location; walls, buildings, canopies, kerbs and poles mostly are not. A
+cluster reaching within 3 x `missed_box_margin` of a box is taken as a part of that box's
+object (a mirror, a trailer hitch, a box drawn a little tight) and not reported. The test is deliberately strict: a
+reviewer ignores a check that cries wolf, and a missed object is usually also a track gap.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from calibration.rig import Rig
+from pointlabel.fitting.classes import CLASS_PRIORS, guess_class
+from pointlabel.qa.config import CheckConfig
+from pointlabel.qa.findings import WARNING, Finding
+from pointlabel.qa.frames import FrameGeometry, FrameInput
+from pointlabel.qa.guidelines import Guidelines
+
+KITTI_CAMERA = "image_2"
+
+
+def check_completeness(frame: FrameInput, geo: FrameGeometry, guidelines: Guidelines,
+                       config: CheckConfig, fov: str = "all") -> list[Finding]:
+    """missed_object findings (annotation None, `location` = cluster centre, LiDAR frame)."""
+    priors = {n: CLASS_PRIORS[n] for n in config.missed_classes if n in CLASS_PRIORS}
+    g_priors = guidelines.size_priors()
+    priors.update({n: g_priors[n] for n in config.missed_classes if n not in priors and n in g_priors})
+    if not priors:
+        return []
+    tallest = 1.1 * max(p.max[2] for p in priors.values())
+    pts, height = geo.pts, geo.height
+    cand = (height > config.object_min_height) & (height < tallest + 1.0)
+    cand &= np.hypot(pts[:, 0], pts[:, 1]) <= config.missed_max_range
+    for k in range(len(geo)):
+        cand[geo.box_points(k, config.missed_box_margin, config.missed_box_margin)] = False
+    near_box = np.zeros(len(pts), dtype=bool)
+    for k in range(len(geo)):
+        near_box[geo.box_points(k, 3 * config.missed_box_margin, 3 * config.missed_box_margin)] = True
+    idx = np.flatnonzero(cand)
+    idx = idx[_in_view(pts[idx], frame, fov)]
+    if len(idx) < config.missed_min_points:
+        return []
+    labels = _grid_clusters(pts[idx, :2], config.missed_cell)
+    sizes = np.bincount(labels)
+    fragment = np.bincount(labels, weights=near_box[idx], minlength=len(sizes)) > 0
+    out = []
+    for lab in np.flatnonzero((sizes >= config.missed_min_points) & ~fragment):
+        members = idx[labels == lab]
+        ext_a, ext_b, centre_xy = _principal_extents(pts[members, :2])
+        top = float(height[members].max())
+        if top > tallest or height[members].min() > config.missed_max_lift:
+            continue
+        label = _whole_object_class(ext_a, ext_b, top, priors)
+        if label is None:
+            continue
+        z = pts[members, 2]
+        centre = (*centre_xy, (z.min() + z.max()) / 2)
+        out.append(Finding(frame=frame.frame_id, annotation=None, check="missed_object", severity=WARNING,
+                           value=int(len(members)), label=label,
+                           location=tuple(round(float(v), 2) for v in centre),
+                           message=f"{len(members)} returns in a {max(ext_a, ext_b):.1f} x {min(ext_a, ext_b):.1f}"
+                                   f" x {top:.1f} m cluster that no box covers (looks like a {label})"))
+    return out
+
+
+def _whole_object_class(long: float, short: float, height: float, priors) -> str | None:
+    """The class (of `priors`, name -> SizePrior) a cluster of these extents could be seen
+    whole: length from 0.6 x the class minimum, width from 0.5 x, height from 0.8 x, nothing
+    over 1.1 x the maximum; the cheapest such class by fitting.classes.guess_class, or None."""
+    fits = {}
+    for name, p in priors.items():
+        lo = np.array(p.min) * [0.6, 0.5, 0.8]
+        hi = np.array(p.max) * 1.1
+        e = np.array([long, short, height])
+        if np.all((e >= lo) & (e <= hi)):
+            fits[name] = p
+    if not fits:
+        return None
+    return guess_class(long, short, height, fits)[0]
+
+
+def resolve_fov(fov: str, dataset_kind: str | None, rig: Rig | None) -> str:
+    """'auto' -> image_2 for KITTI (its labels cover only what that camera sees), else 'all'."""
+    if fov != "auto":
+        return fov
+    if dataset_kind == "kitti" and rig is not None and KITTI_CAMERA in rig.cameras:
+        return KITTI_CAMERA
+    return "all"
+
+
+def _in_view(pts_lidar: np.ndarray, frame: FrameInput, fov: str) -> np.ndarray:
+    """(n,) bool: the point is inside the field of view `fov` and outside DontCare regions."""
+    rig = frame.rig
+    if fov == "all" or rig is None or not rig.cameras or len(pts_lidar) == 0:
+        return np.ones(len(pts_lidar), dtype=bool)
+    names = rig.camera_names if fov == "cameras" else [fov]
+    seen = np.zeros(len(pts_lidar), dtype=bool)
+    for name in names:
+        if name not in rig.cameras:
+            continue
+        uv, _, valid = rig[name].project_lidar(pts_lidar)
+        if name == KITTI_CAMERA:
+            for d in frame.annotations.dontcares:
+                left, top, right, bottom = d.box2d
+                with np.errstate(invalid="ignore"):
+                    valid &= ~((uv[:, 0] >= left) & (uv[:, 0] <= right) & (uv[:, 1] >= top) & (uv[:, 1] <= bottom))
+        seen |= valid
+    return seen
+
+
+def _grid_clusters(xy: np.ndarray, cell: float) -> np.ndarray:
+    """(n, 2) -> (n,) cluster label (0-based) of 8-connected occupied grid cells."""
+    ij = np.floor(xy / cell).astype(np.int64)
+    ij -= ij.min(axis=0)
+    shape = tuple(ij.max(axis=0) + 1)
+    grid = np.zeros(shape, dtype=bool)
+    grid[ij[:, 0], ij[:, 1]] = True
+    lab, _ = ndimage.label(grid, structure=np.ones((3, 3), dtype=int))
+    return lab[ij[:, 0], ij[:, 1]] - 1
+
+
+def _principal_extents(xy: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """(largest extent, smallest extent, centre (2,) of the rectangle) of points (n, 2) along
+    their two principal axes, metres, LiDAR frame."""
+    mean = xy.mean(axis=0)
+    _, vecs = np.linalg.eigh((xy - mean).T @ (xy - mean))
+    proj = (xy - mean) @ vecs
+    lo, hi = proj.min(axis=0), proj.max(axis=0)
+    ext = hi - lo
+    return float(ext.max()), float(ext.min()), mean + vecs @ ((lo + hi) / 2)

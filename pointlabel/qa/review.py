@@ -1,0 +1,150 @@
+"""Review state: per annotation of a label set, accepted or rejected with a comment, kept in the
+annotation store's SQLite file in two tables of this module's own:
+
+- `qa_review(label_set, annotation_id, frame, verdict, comment, reviewer, ts, version)`: the
+  current verdict; `version` is the annotation's store version when it was judged, so a
+  rejected annotation edited since shows up as changed (fixed, to be looked at again);
+- `qa_review_log(seq, ...)`: every verdict ever given, append-only.
+
+The app's review workflow uses `ReviewBook`: `set_verdict(annotation_id, verdict, comment)`,
+`verdicts()`, `rejected()` (what the labeller sees); `to_dict()` / `export_json(path)` export it.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pointlabel.errors import PointlabelError
+from pointlabel.qa.audit import ACCEPTED, REJECTED
+
+VERDICTS = (ACCEPTED, REJECTED)
+FORMAT = "pointlabel-review"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS qa_review (
+    label_set TEXT NOT NULL, annotation_id TEXT NOT NULL, frame TEXT, verdict TEXT NOT NULL,
+    comment TEXT NOT NULL DEFAULT '', reviewer TEXT, ts REAL NOT NULL, version INTEGER,
+    PRIMARY KEY (label_set, annotation_id));
+CREATE INDEX IF NOT EXISTS qa_review_frame ON qa_review(label_set, frame);
+CREATE TABLE IF NOT EXISTS qa_review_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, label_set TEXT NOT NULL, annotation_id TEXT NOT NULL,
+    frame TEXT, verdict TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '', reviewer TEXT,
+    ts REAL NOT NULL, version INTEGER);
+"""
+_COLUMNS = "annotation_id, frame, verdict, comment, reviewer, ts, version"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    annotation: str
+    frame: str | None
+    verdict: str  # 'accepted' | 'rejected' | 'cleared' (log only)
+    comment: str
+    reviewer: str | None
+    ts: float
+    version: int | None  # the annotation's store version when judged
+    changed_since: bool = False  # the annotation was edited after the verdict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ReviewBook:
+    """Verdicts on one label set of a store (an AnnotationStore, or the path of its file)."""
+
+    def __init__(self, store, label_set: str = "default"):
+        self.store = None if isinstance(store, (str, Path)) else store
+        self.path = Path(store) if self.store is None else Path(store.path)
+        self.label_set = label_set
+        try:
+            self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as e:
+            raise PointlabelError(f"cannot open the review tables ({e})", self.path) from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- writing -------------------------------------------------------------------------
+    def set_verdict(self, annotation_id: str, verdict: str, comment: str = "",
+                    reviewer: str | None = None, frame: str | None = None) -> Verdict:
+        """Accept or reject an annotation. A rejection needs a comment (the labeller must learn
+        what is wrong). The frame and version are looked up in the store when the label set is
+        one of its own (a set that lives elsewhere, such as a dataset's reference, is judged
+        by id, with the `frame` given)."""
+        if verdict not in VERDICTS:
+            raise PointlabelError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+        if verdict == REJECTED and not comment.strip():
+            raise PointlabelError("a rejection needs a comment saying what is wrong")
+        version = None
+        if self.store is not None and self.label_set in self.store.label_sets():
+            found = self.store.get(annotation_id, self.label_set)
+            if found is None:
+                raise PointlabelError(f"no annotation {annotation_id} in label set {self.label_set!r}")
+            frame, version = found[1], found[2]
+        v = Verdict(annotation_id, frame, verdict, comment.strip(), reviewer, time.time(), version)
+        row = (self.label_set, v.annotation, v.frame, v.verdict, v.comment, v.reviewer, v.ts, v.version)
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            cur.execute(f"INSERT OR REPLACE INTO qa_review(label_set, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", row)
+            cur.execute(f"INSERT INTO qa_review_log(label_set, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", row)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return v
+
+    def clear(self, annotation_id: str, reviewer: str | None = None) -> None:
+        """Withdraw the verdict on an annotation (logged as 'cleared')."""
+        old = self.verdict(annotation_id)
+        if old is None:
+            return
+        self._db.execute("DELETE FROM qa_review WHERE label_set=? AND annotation_id=?", (self.label_set, annotation_id))
+        self._db.execute(f"INSERT INTO qa_review_log(label_set, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                         (self.label_set, annotation_id, old.frame, "cleared", "", reviewer, time.time(), old.version))
+
+    # -- reading -------------------------------------------------------------------------
+    def verdict(self, annotation_id: str) -> Verdict | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM qa_review WHERE label_set=? AND annotation_id=?",
+                               (self.label_set, annotation_id)).fetchone()
+        return None if row is None else self._verdict(row)
+
+    def verdicts(self, frame: str | None = None, verdict: str | None = None) -> dict[str, Verdict]:
+        """annotation id -> current verdict (optionally of one frame, or one kind)."""
+        q, args = f"SELECT {_COLUMNS} FROM qa_review WHERE label_set=?", [self.label_set]
+        if frame is not None:
+            q, args = q + " AND frame=?", args + [str(frame)]
+        if verdict is not None:
+            q, args = q + " AND verdict=?", args + [verdict]
+        return {r[0]: self._verdict(r) for r in self._db.execute(q + " ORDER BY frame, annotation_id", args)}
+
+    def rejected(self) -> list[Verdict]:
+        """What the labeller has to look at: rejected annotations, unfixed ones first."""
+        return sorted(self.verdicts(verdict=REJECTED).values(), key=lambda v: (v.changed_since, v.frame or "", v.ts))
+
+    def log(self, annotation_id: str | None = None) -> list[Verdict]:
+        """Every verdict given (oldest first), of one annotation or all."""
+        q, args = f"SELECT {_COLUMNS} FROM qa_review_log WHERE label_set=?", [self.label_set]
+        if annotation_id is not None:
+            q, args = q + " AND annotation_id=?", args + [annotation_id]
+        return [Verdict(*r) for r in self._db.execute(q + " ORDER BY seq", args)]
+
+    def _verdict(self, row) -> Verdict:
+        v = Verdict(*row)
+        if self.store is not None and v.version is not None:
+            v = Verdict(*row, changed_since=self.store.version(v.annotation, self.label_set) > v.version)
+        return v
+
+    # -- export --------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        vs = list(self.verdicts().values())
+        return {"format": FORMAT, "version": 1, "label_set": self.label_set,
+                "counts": {k: sum(v.verdict == k for v in vs) for k in VERDICTS},
+                "verdicts": [v.to_dict() for v in vs]}
+
+    def export_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1))

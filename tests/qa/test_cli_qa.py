@@ -1,0 +1,128 @@
+"""The QA commands end to end: check, compare, audit, review, rank."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pointlabel.cli import main
+from pointlabel.qa.synthetic import SyntheticSequence, write_native
+from pointlabel.store import AnnotationStore
+
+
+@pytest.fixture(scope="module")
+def native(tmp_path_factory, injector):
+    """A synthetic sequence on disk (native layout, ground truth in reference/) and a store
+    whose `default` set holds the ground truth with the six faults."""
+    seq = SyntheticSequence(frames=8, objects=15, seed=3)
+    root = write_native(seq, tmp_path_factory.mktemp("qa") / "seq")
+    from pointlabel.datasets.native import NativeDataset
+    faults = injector(NativeDataset(root))
+    db = root.parent / "store.sqlite"
+    store = AnnotationStore(db)
+    for fid in seq.frame_ids:
+        store.put_many(fid, faults.label_set.frame(fid))
+    return root, db, faults
+
+
+def run(capsys, *argv):
+    rc = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_check_reference_is_clean_and_prints_json(native, capsys):
+    root, db, _ = native
+    rc, out, _ = run(capsys, "check", root, "--set", "reference", "--json", "--db", db)
+    findings = json.loads(out)
+    assert rc == 0 and findings and not [f for f in findings if f["severity"] == "error"]
+    assert set(findings[0]) >= {"frame", "annotation", "check", "severity", "value"}
+
+
+def test_check_finds_the_faults_exits_1_and_writes_a_report(native, capsys, tmp_path):
+    root, db, faults = native
+    rc, out, _ = run(capsys, "check", root, "--db", db, "--json", "--html", tmp_path / "r.html",
+                     "--min-severity", "warning")
+    findings = json.loads(out)
+    assert rc == 1
+    assert not [f for f in findings if f["severity"] == "info"]
+    got = {(f["check"], f["annotation"]) for f in findings if f["severity"] == "error"}
+    e = faults.expect
+    assert {("position_jump", e["shift"]["annotation"]), ("size_implausible", e["swap"]["annotation"]),
+            ("floating", e["lift"]["annotation"]), ("size_change", e["shrink"]["annotation"]),
+            ("duplicate_track_id", e["duplicate"]["annotation"])} <= got
+    assert "Findings per frame" in (tmp_path / "r.html").read_text()
+    rc, out, _ = run(capsys, "check", root, "--db", db)
+    assert rc == 1 and "floating" in out and out.strip().splitlines()[-1].startswith(f"{len(out.strip().splitlines()) - 1} findings")
+
+
+def test_unknown_set_and_frames_are_user_errors(native, capsys, tmp_path):
+    root, db, _ = native
+    rc, _, err = run(capsys, "check", root, "--db", db, "--set", "annotator_7")
+    assert rc == 2 and "no label set 'annotator_7'" in err and "default" in err and "reference" in err
+    rc, _, err = run(capsys, "check", root, "--db", db, "--frames", "999999")
+    assert rc == 2 and "999999" in err
+    (tmp_path / "g.json").write_text(json.dumps({"checks": {"bogus": 1}}))
+    rc, _, err = run(capsys, "check", root, "--db", db, "--guidelines", tmp_path / "g.json")
+    assert rc == 2 and "bogus" in err
+
+
+def test_compare_the_faulty_set_with_the_reference(native, capsys):
+    root, db, faults = native
+    rc, out, _ = run(capsys, "compare", root, "--a", "default", "--b", "reference", "--db", db, "--json")
+    r = json.loads(out)
+    assert rc == 0 and r["min_iou"] == 0.5
+    # what the reference has and A lacks, at IoU 0.5: the deleted box, and the boxes shifted by
+    # 1.5 m (IoU 0.47), lifted by 1 m, shrunk to 70 % and turned by 90 degrees; not the one
+    # that only got another track id
+    e = faults.expect
+    gone = f"syn-{e['delete']['frame']}-{e['delete']['track']}"
+    assert {u[1] for u in r["unmatched_b"]} == {gone} | {e[k]["annotation"] for k in ("shift", "swap", "lift", "shrink")}
+    assert {u[1] for u in r["unmatched_a"]} == {e[k]["annotation"] for k in ("shift", "swap", "lift", "shrink")}
+    assert all(0 < s["recall"] < 1 for s in r["classes"].values() if s["n_b"] and s["matched"] < s["n_b"])
+    rc, out, _ = run(capsys, "compare", root, "--a", "reference", "--b", "reference", "--no-clouds")
+    assert rc == 0 and "Car" in out and "1.000" in out
+
+
+def test_audit_then_review_gives_error_rates(native, capsys):
+    root, db, faults = native
+    rc, out, _ = run(capsys, "audit", root, "--db", db, "--share", "0.2", "--seed", "4", "--json")
+    first = json.loads(out)
+    items = first["sample"]["items"]
+    assert rc == 0 and items and all(v is None for v in [r["rate"] for r in first["error_rates"].values()])
+    bad, good = items[0], items[1]
+    assert run(capsys, "review", root, "--db", db, "--reject", bad["annotation"], "--comment", "too long")[0] == 0
+    assert run(capsys, "review", root, "--db", db, "--accept", good["annotation"])[0] == 0
+    rc, out, _ = run(capsys, "audit", root, "--db", db, "--share", "0.2", "--seed", "4", "--json")
+    again = json.loads(out)
+    assert again["sample"] == first["sample"]  # the stored draw is kept
+    judged = {k: v for k, v in again["error_rates"].items() if v["reviewed"]}
+    assert sum(v["rejected"] for v in judged.values()) == 1 and sum(v["reviewed"] for v in judged.values()) == 2
+    rc, _, err = run(capsys, "review", root, "--db", db, "--reject", good["annotation"])
+    assert rc == 2 and "comment" in err
+    rc, out, _ = run(capsys, "review", root, "--db", db, "--json")
+    assert {v["annotation"]: v["verdict"] for v in json.loads(out)["verdicts"]} == {
+        bad["annotation"]: "rejected", good["annotation"]: "accepted"}
+
+
+def test_check_and_rank_on_the_real_kitti_frames(kitti_root, capsys, tmp_path):
+    rc, out, _ = run(capsys, "check", kitti_root, "--set", kitti_root / "label_2", "--json")
+    findings = json.loads(out)
+    assert rc == 0 and not [f for f in findings if f["severity"] == "error"]
+    assert all(f["source"].startswith(f["frame"] + ".txt:") for f in findings if f["annotation"])
+    rc, out, _ = run(capsys, "rank", kitti_root, "--frames", "000001", "000008", "--db", tmp_path / "s.sqlite", "--json")
+    ranks = json.loads(out)
+    assert rc == 0 and [r["source"] for r in ranks] == ["prelabel", "prelabel"]
+    assert ranks[0]["score"] >= ranks[1]["score"]
+
+
+def test_the_default_guidelines_file_is_a_starting_point(native, capsys, tmp_path):
+    root, db, _ = native
+    assert run(capsys, "guidelines", "--out", tmp_path / "g.json")[0] == 0
+    g = json.loads((tmp_path / "g.json").read_text())
+    g["classes"]["Car"]["size"]["max"][0] = 4.0  # a project of small cars only
+    (tmp_path / "g.json").write_text(json.dumps(g))
+    rc, out, _ = run(capsys, "check", root, "--set", "reference", "--db", db, "--json", "--frames", "000001",
+                     "--guidelines", tmp_path / "g.json")
+    too_long = [f for f in json.loads(out) if f["check"] == "size_implausible"]
+    assert rc == 1 and too_long and all(f["label"] == "Car" for f in too_long)
