@@ -132,3 +132,19 @@ def test_demo_no_serve_writes_a_native_sequence(tmp_path, capsys):
     code, out, _ = run(["contact-sheet", tmp_path / "seq", "--out", tmp_path / "sheet.png"], capsys)
     from PIL import Image
     assert code == 0 and Image.open(tmp_path / "sheet.png").size[0] > 800
+
+
+def test_export_reference_set_of_a_native_sequence(tmp_path, capsys):
+    seq = tmp_path / "seq"
+    run(["demo", "--no-serve", "--out", seq, "--frames", "1", "--seed", "5"], capsys)
+    code, out, _ = run(["export", seq, "--format", "kitti", "--set", "reference", "--out", tmp_path / "o",
+                        "--camera", "front"], capsys)
+    summary = json.loads(out)
+    assert code == 0 and summary["label_lines"] > 5 and summary["left_out"] > 0  # boxes behind the camera
+    lines = (tmp_path / "o" / "label_2" / "000000.txt").read_text().splitlines()
+    assert all(len(l.split()) == 15 for l in lines)
+    assert {l.split()[0] for l in lines} & {"Car", "Pedestrian", "Cyclist", "Van"}
+    n_json = len(json.loads((tmp_path / "o" / "json" / "000000.json").read_text())["annotations"])
+    assert n_json == summary["label_lines"] + summary["left_out"] + sum(
+        1 for a in json.loads((tmp_path / "o" / "json" / "000000.json").read_text())["annotations"]
+        if a["type"] == "polyline")

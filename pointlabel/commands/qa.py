@@ -81,7 +81,7 @@ def _opener(args, dataset):
         try:
             return store_of(args, dataset)
         except PointlabelError as e:
-            from pointlabel.qa.sets import has_reference
+            from pointlabel.labelsets import has_reference
             if not has_reference(dataset):
                 raise
             raise PointlabelError(f"{e} (or check the dataset's own labels with --set reference)") from None
@@ -101,7 +101,7 @@ def cmd_check(args) -> int:
     from pointlabel.qa.checks import check_dataset
     from pointlabel.qa.findings import SEVERITIES
     from pointlabel.qa.guidelines import load_guidelines
-    from pointlabel.qa.sets import open_label_set
+    from pointlabel.labelsets import open_label_set
     dataset = dataset_of(args)
     guidelines = load_guidelines(args.guidelines)
     label_set = open_label_set(args.set, dataset, _opener(args, dataset))
@@ -129,7 +129,7 @@ def cmd_check(args) -> int:
 
 def cmd_compare(args) -> int:
     from pointlabel.qa.compare import compare_sets
-    from pointlabel.qa.sets import open_label_set
+    from pointlabel.labelsets import open_label_set
     dataset = dataset_of(args)
     opener = _opener(args, dataset)
     set_a = open_label_set(args.a, dataset, opener)
@@ -157,7 +157,7 @@ def cmd_compare(args) -> int:
 def cmd_audit(args) -> int:
     from pointlabel.qa.audit import AuditSample, decide, draw_sample, error_rates, population
     from pointlabel.qa.review import ReviewBook
-    from pointlabel.qa.sets import open_label_set
+    from pointlabel.labelsets import open_label_set
     dataset = dataset_of(args)
     opener = _opener(args, dataset)
     label_set = open_label_set(args.set, dataset, opener)

@@ -14,9 +14,16 @@ def _import_openpcdet(dataset, store, src, label_set):
     return import_openpcdet(dataset, store, src, label_set)
 
 
+def _labels(dataset, store, spec):
+    """What `--set` names: a store label set, `reference` (the dataset's ground truth), or a
+    label_2 / per-frame JSON folder."""
+    from pointlabel.labelsets import open_label_set
+    return open_label_set(spec, dataset, lambda: store, must_exist=False)
+
+
 def _export_kitti(dataset, store, args):
     from pointlabel.formats.kitti_io import export_kitti
-    s = export_kitti(dataset, store, args.out, args.set, copy_data=args.copy_data,
+    s = export_kitti(dataset, _labels(dataset, store, args.set), args.out, copy_data=args.copy_data,
                      keep_imported_2d=args.keep_imported_2d, camera=args.camera)
     return {k: v for k, v in asdict(s).items() if k != "files"}
 
@@ -24,7 +31,7 @@ def _export_kitti(dataset, store, args):
 def _export_pointwise(fmt):
     def run(dataset, store, args):
         from pointlabel.formats.pointwise import export_pointwise
-        return export_pointwise(dataset, store, args.out, fmt, args.set)
+        return export_pointwise(dataset, _labels(dataset, store, args.set), args.out, fmt)
     return run
 
 

@@ -92,8 +92,10 @@ def export_camera(dataset, frame_id: str, camera: str | None = None) -> CameraSe
     return rig[name]
 
 
-def export_kitti(dataset, store, out: str | Path, label_set: str = "default", copy_data: bool = False,
+def export_kitti(dataset, labels, out: str | Path, copy_data: bool = False,
                  keep_imported_2d: bool = False, camera: str | None = None, frames=None) -> ExportSummary:
+    """labels: anything with `.frame(frame_id) -> FrameAnnotations` (an AnnotationStore for its
+    default set, or a pointlabel.labelsets set)."""
     out = Path(out)
     # image_2/ always exists (empty without copy_data): KITTI readers such as datumaro expect it.
     for sub in ("label_2", "calib", "json", "image_2") + (("velodyne",) if copy_data else ()):
@@ -102,7 +104,7 @@ def export_kitti(dataset, store, out: str | Path, label_set: str = "default", co
     for fid in frames or dataset.frame_ids:
         calib = kitti_calib_of(dataset, fid, camera)
         cam2 = export_camera(dataset, fid, camera)
-        anns = store.frame(fid, label_set)
+        anns = labels.frame(fid)
         lines = frame_to_lines(anns, calib.T_rect_from_lidar, cam2, keep_imported_2d)
         n_cub = sum(1 for c in anns.cuboids if c.status != "rejected")
         summary.left_out += n_cub - (len(lines) - len(anns.dontcares))

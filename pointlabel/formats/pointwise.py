@@ -31,10 +31,11 @@ def point_labels(pts: np.ndarray, cuboids, class_ids: dict[str, int]) -> tuple[n
     return label, instance
 
 
-def export_pointwise(dataset, store, out: str | Path, fmt: str, label_set: str = "default") -> dict:
+def export_pointwise(dataset, labels, out: str | Path, fmt: str) -> dict:
+    """labels: anything with `.frame(frame_id) -> FrameAnnotations`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    frames = {fid: [c for c in store.frame(fid, label_set).cuboids if c.status != "rejected"]
+    frames = {fid: [c for c in labels.frame(fid).cuboids if c.status != "rejected"]
               for fid in dataset.frame_ids}
     names = sorted({c.label for cs in frames.values() for c in cs})
     class_ids = {n: i + 1 for i, n in enumerate(names)}

@@ -23,7 +23,7 @@ from pointlabel.qa.findings import CHECKS, SEVERITIES, Finding, for_annotation
 from pointlabel.qa.frames import FrameInput
 from pointlabel.qa.guidelines import ClassGuide, Guidelines, default_guidelines, load_guidelines
 from pointlabel.qa.review import ReviewBook, Verdict
-from pointlabel.qa.sets import open_label_set
+from pointlabel.labelsets import open_label_set
 
 __all__ = ["AuditSample", "CHECKS", "CheckConfig", "ClassGuide", "CompareResult", "Finding", "FrameInput",
            "Guidelines", "ReviewBook", "SEVERITIES", "Verdict", "check_dataset", "check_frame",

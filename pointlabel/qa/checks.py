@@ -75,7 +75,7 @@ def run_checks(frames, guidelines: Guidelines | None = None, config: CheckConfig
 def check_dataset(dataset, label_set, guidelines: Guidelines | None = None,
                   config: CheckConfig | None = None, frame_ids=None, workers: int = 4,
                   use_clouds: bool = True, processes: int = 0) -> list[Finding]:
-    """All checks of `label_set` (anything with .frame(fid), see qa.sets) over the frames of
+    """All checks of `label_set` (anything with .frame(fid), see pointlabel.labelsets) over the frames of
     `dataset` (all, or `frame_ids`). Sweeps are loaded one frame at a time, never all at once.
 
     Frames run on `workers` threads, or, with `processes` > 1, on that many forked processes

@@ -90,7 +90,7 @@ def match_frame(cubs_a, cubs_b, min_iou: float = 0.5) -> tuple[list[tuple[int, i
 
 
 def compare_sets(set_a, set_b, frame_ids, min_iou: float = 0.5, dataset=None, use_clouds: bool = True) -> CompareResult:
-    """Compare label set A with reference B (anything with .frame(fid), see qa.sets) over
+    """Compare label set A with reference B (anything with .frame(fid), see pointlabel.labelsets) over
     `frame_ids`. With `dataset`, difficulties come from its cameras and fill from its sweeps."""
     matches: list[Match] = []
     un_a, un_b = [], []

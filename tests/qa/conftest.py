@@ -10,7 +10,7 @@ import pytest
 from pointlabel.geometry.iou import iou_3d
 from pointlabel.model import FrameAnnotations
 from pointlabel.qa.frames import FrameGeometry
-from pointlabel.qa.sets import MemorySet, ReferenceSet
+from pointlabel.labelsets import MemorySet, ReferenceSet
 from pointlabel.qa.synthetic import SyntheticSequence
 
 VEHICLES = ("Car", "Van")

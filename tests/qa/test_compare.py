@@ -8,7 +8,7 @@ import pytest
 
 from pointlabel.model import Cuboid, FrameAnnotations
 from pointlabel.qa.compare import compare_sets, match_frame
-from pointlabel.qa.sets import MemorySet
+from pointlabel.labelsets import MemorySet
 
 
 def car(x, y=0.0, yaw=0.0, lwh=(4.0, 2.0, 1.5), label="Car", id=None):
@@ -54,7 +54,7 @@ def test_assignment_is_optimal_not_greedy():
 
 
 def test_clouds_give_the_fill_of_each_set(synthetic):
-    from pointlabel.qa.sets import ReferenceSet
+    from pointlabel.labelsets import ReferenceSet
     ref = ReferenceSet(synthetic)
     loose = MemorySet({f: FrameAnnotations(f, tuple(c.replace(size_lwh=tuple(np.asarray(c.size_lwh) * 1.3))
                                                      for c in ref.frame(f).cuboids)) for f in synthetic.frame_ids[:2]})
@@ -66,7 +66,7 @@ def test_clouds_give_the_fill_of_each_set(synthetic):
 
 def test_an_exports_json_folder_is_a_label_set(synthetic, tmp_path):
     from pointlabel.formats import frame_json
-    from pointlabel.qa.sets import JsonFolderSet, ReferenceSet, open_label_set
+    from pointlabel.labelsets import JsonFolderSet, ReferenceSet, open_label_set
     (tmp_path / "export" / "json").mkdir(parents=True)
     for f in synthetic.frame_ids[:3]:
         frame_json.write(tmp_path / "export" / "json" / f"{f}.json", synthetic.reference(f))

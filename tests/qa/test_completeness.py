@@ -28,7 +28,7 @@ def test_kitti_missed_objects_lie_in_the_camera_view(kitti_root):
     """KITTI labels only what image_2 sees: the check looks only there."""
     from pointlabel.datasets.kitti import KittiDataset
     from pointlabel.qa.checks import check_dataset
-    from pointlabel.qa.sets import ReferenceSet
+    from pointlabel.labelsets import ReferenceSet
     ds = KittiDataset(kitti_root)
     found = [f for f in check_dataset(ds, ReferenceSet(ds), frame_ids=["000008", "000142"])
              if f.check == "missed_object"]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pointlabel.qa.checks import check_dataset
-from pointlabel.qa.sets import ReferenceSet, StoreSet
+from pointlabel.labelsets import ReferenceSet, StoreSet
 
 
 def _by(findings, check, frame=None, annotation=None):

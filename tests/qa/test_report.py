@@ -7,7 +7,7 @@ from pointlabel.qa.audit import draw_sample, error_rates, population
 from pointlabel.qa.checks import check_dataset
 from pointlabel.qa.compare import compare_sets
 from pointlabel.qa.report import build_report, write_report
-from pointlabel.qa.sets import ReferenceSet
+from pointlabel.labelsets import ReferenceSet
 
 
 def test_report_is_one_self_contained_file_with_every_plot(synthetic, injector, tmp_path):

@@ -105,9 +105,11 @@ def has_reference(dataset) -> bool:
     return False
 
 
-def open_label_set(spec: str, dataset, store_opener: Callable[[], object] | None = None):
+def open_label_set(spec: str, dataset, store_opener: Callable[[], object] | None = None,
+                   must_exist: bool = True):
     """The label set named `spec` (see the module docstring). `store_opener()` gives the
-    annotation store; it is only called when the name is a store label set."""
+    annotation store; it is only called when the name is a store label set. With
+    `must_exist=False` a store set nobody has written to yet is an empty set, not an error."""
     path = Path(spec)
     if path.is_dir():
         if (path / "label_2").is_dir() or any(path.glob("*.txt")):
@@ -120,7 +122,7 @@ def open_label_set(spec: str, dataset, store_opener: Callable[[], object] | None
     if store_opener is None:
         raise PointlabelError(f"no label set {spec!r} (not a folder, and no annotation store given)")
     store = store_opener()
-    if spec not in store.label_sets():
+    if must_exist and spec not in store.label_sets():
         names = store.label_sets()
         hint = f"store sets: {', '.join(names)}" if names else "the store has no label sets"
         ref = "; 'reference' is the dataset's ground truth" if has_reference(dataset) else ""
