@@ -7,6 +7,7 @@ tangential distortion on (x, y), then u = fx*x + s*y + cx, v = fy*y + cy.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -92,6 +93,7 @@ class PinholeCamera:
         xy = self.undistort_normalised(self.pixels_to_normalised(np.asarray(uv_img, dtype=float)))
         return self.normalised_to_pixels(xy)
 
+    @cached_property
     def max_valid_r2(self) -> float:
         """Largest ideal r^2 the distortion model is trusted at: a margin beyond the image
         corners, and never past the radius where the radial polynomial stops growing."""
@@ -121,7 +123,7 @@ class PinholeCamera:
         xy = np.full((len(pts_cam), 2), np.nan)
         xy[front] = pts_cam[front, :2] / depth[front, None]
         r2 = (xy**2).sum(1)
-        valid = front & (r2 <= self.max_valid_r2()) if self.dist is not None else front.copy()
+        valid = front & (r2 <= self.max_valid_r2) if self.dist is not None else front.copy()
         uv = np.full_like(xy, np.nan)
         uv[front] = self.normalised_to_pixels(self.distort(xy[front]))
         if in_image:
