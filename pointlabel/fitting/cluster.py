@@ -12,7 +12,8 @@ cannot be one object (too tall for its footprint, or larger than any class: a pe
 merged with a pole, a car merged with the wall beside it), `_separate` cuts it at the
 object's own height, read off the points around the seed: points above that level go, and
 so do the vertical structures that run on through it (walls, poles), then the seed's
-component is taken again. Bigger components that the result is seen through or past are
+component is taken again. A plausible component is instead grown by the nearby fragments of
+the same object that sparse rings or a grazing view split off (`join_fragments`). Bigger components that the result is seen through or past are
 listed as its possible owners, for the fit to decide (`fit.fit_cuboid`).
 """
 from __future__ import annotations
@@ -22,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from pointlabel.fitting.classes import CLASS_PRIORS, SizePrior, guess_class
-from pointlabel.fitting.context import FrameContext
+from pointlabel.fitting.context import BLOCKER_HEIGHT, FrameContext
 
 NO_OBJECT = "no object here"
 _Z_SCALE = 0.5  # vertical gaps count half: rings split one object vertically, not sideways
@@ -110,9 +111,70 @@ def grow_cluster(ctx: FrameContext, seed_xyz, max_extent: float = 10.0, seed_rad
     heights = ctx.height[ctx.obj_idx[local]]
     if not _plausible(pts[member], heights[member], priors):
         member = _separate(pts, heights, member, seed_local)
+    else:
+        member = join_fragments(ctx, pts, heights, labels, member, priors)
     owners = _owners(pts, labels, sizes, dist, member)
     return Cluster(ctx.obj_idx[local[member]], int(ctx.obj_idx[local[seed_local]]),
                    owners=tuple(ctx.obj_idx[local[labels == k]] for k in owners))
+
+
+def merge_reach(range_m):
+    """Largest gap (m, vertical counted half) between two fragments of one object at a
+    horizontal range `range_m` (m): a far object's rings and a grazing face's columns lie
+    far apart."""
+    return np.clip(0.5 + 0.02 * np.asarray(range_m, dtype=float), 0.8, 2.0)
+
+
+def join_fragments(ctx: FrameContext, pts: np.ndarray, heights: np.ndarray, labels: np.ndarray,
+                   member: np.ndarray, priors=None, max_joins: int = 12) -> np.ndarray:
+    """Grow the cluster `member` ((n,) bool over pts (n, 3), with heights (n,) above the
+    ground and component `labels` (n,)) by the components that are fragments of the same
+    object: within `merge_reach` of it, with no ray seen passing between them and
+    returning from beyond (`FrameContext.seen_between`), and together still the size of
+    one object of a class; components lower than BLOCKER_HEIGHT (kerbs) are not taken.
+    Returns the new (n,) membership.
+
+    Sparse rings, a face seen at a grazing angle (its columns of points lie farther apart
+    than any link), or a part in the shadow of something in front split one object into
+    components; a gap that rays passed through is free space, and splits two objects. A gap
+    in the object's own shadow tells nothing, so size decides there: a cluster that is
+    already a whole object of a class (`_whole`) takes no other whole object (two cars
+    parked nose to tail) and grows no larger than its class's largest."""
+    member = member.copy()
+    rejected: set[int] = set()
+    for _ in range(max_joins):
+        inside = np.flatnonzero(member)
+        centre = pts[inside].mean(axis=0)
+        reach = float(merge_reach(np.hypot(centre[0], centre[1])))
+        scaled = pts * [1.0, 1.0, _Z_SCALE]
+        outside = np.flatnonzero(~member & ~np.isin(labels, list(rejected)))
+        if len(outside) == 0:
+            break
+        dist, nearest = cKDTree(scaled[inside]).query(scaled[outside], distance_upper_bound=reach)
+        close = np.isfinite(dist)
+        if not close.any():
+            break
+        outside, dist, nearest = outside[close], dist[close], inside[nearest[close]]
+        order = np.argsort(dist)
+        _, first = np.unique(labels[outside[order]], return_index=True)
+        best = order[first]  # each candidate component's point nearest the cluster
+        joined = False
+        whole = _whole(pts[member], heights[member], priors)
+        for k in best[np.argsort(dist[best])]:
+            comp = labels == labels[outside[k]]
+            union = member | comp
+            if (heights[comp].max() > BLOCKER_HEIGHT  # lower: a kerb, the ground's edge
+                    and _plausible(pts[union], heights[union], priors)
+                    and (whole is None or (_whole(pts[comp], heights[comp], priors) is None
+                                           and _within(pts[union], (priors or CLASS_PRIORS)[whole])))
+                    and not ctx.seen_between(pts[outside[k]][None], pts[nearest[k]][None])[0]):
+                member = union
+                joined = True
+                break
+            rejected.add(int(labels[outside[k]]))
+        if not joined:
+            break
+    return member
 
 
 def _owners(pts: np.ndarray, labels: np.ndarray, sizes: np.ndarray, dist: np.ndarray,
@@ -156,6 +218,45 @@ def _plausible(pts: np.ndarray, heights: np.ndarray, priors) -> bool:
     _, vecs = np.linalg.eigh(np.cov(xy.T))
     ext = np.ptp(xy @ vecs, axis=0)
     return guess_class(ext[1], ext[0], float(heights.max()), priors or CLASS_PRIORS)[1] < _PLAUSIBLE_COST
+
+
+def _whole(pts: np.ndarray, heights: np.ndarray, priors) -> str | None:
+    """The class of these points (n, 3) with heights (n,) above ground if they are a whole
+    object by themselves (their best class fits, and both their horizontal extents reach the
+    class's smallest), else None."""
+    if len(pts) < 3:
+        return None
+    priors = priors or CLASS_PRIORS
+    ext = _extents(pts)
+    label, cost, a_is_length = guess_class(ext[0], ext[1], float(heights.max()), priors)
+    lw = ext if a_is_length else ext[::-1]
+    return label if cost < _PLAUSIBLE_COST and np.all(lw >= priors[label].min[:2]) else None
+
+
+def _within(pts: np.ndarray, prior: SizePrior) -> bool:
+    """Do the points (n, 3) fit in the horizontal footprint of the class's largest object?"""
+    ext = np.sort(_extents(pts))[::-1]
+    return bool(np.all(ext <= np.sort(prior.max[:2])[::-1]))
+
+
+def _extents(pts: np.ndarray) -> np.ndarray:
+    """(2,) horizontal extents (m) of points (n, 3), longer first: the sides of their
+    smallest-area enclosing rectangle (principal axes would run diagonally across the
+    L-shape of a car seen at a corner)."""
+    xy = np.asarray(pts, dtype=float)[:, :2]
+    xy = xy - xy.mean(axis=0)
+    try:
+        hull = xy[ConvexHull(xy).vertices]
+    except QhullError:  # all on a line (or a point)
+        hull = xy
+    edges = np.diff(np.vstack([hull, hull[:1]]), axis=0)
+    angles = np.arctan2(edges[:, 1], edges[:, 0]) % (np.pi / 2)
+    c, s = np.cos(angles), np.sin(angles)
+    u = hull[:, :1] * c + hull[:, 1:] * s  # (h, E) along each candidate axis
+    v = -hull[:, :1] * s + hull[:, 1:] * c
+    ext = np.stack([np.ptp(u, axis=0), np.ptp(v, axis=0)], axis=1)  # (E, 2)
+    best = ext[np.argmin(ext[:, 0] * ext[:, 1])] if len(ext) else np.zeros(2)
+    return np.sort(best)[::-1]
 
 
 def _separate(pts: np.ndarray, heights: np.ndarray, member: np.ndarray, seed: int,

@@ -46,7 +46,8 @@ class FrameContext:
     pts_lidar: (N, 3) float64 LiDAR frame; height: (N,) metres above the ground;
     obj_idx: (M,) indices of the points between MIN_ and MAX_OBJECT_HEIGHT above the ground;
     tree: cKDTree over pts_lidar[obj_idx]; ground: the frame's GroundModel; blockers: the
-    azimuth and range of the points that hide what is behind them (`seen_free`).
+    azimuth and range of the points that hide what is behind them (`seen_free`); returns:
+    the same of every point, ground included (`seen_between`).
     """
 
     pts_lidar: np.ndarray
@@ -57,6 +58,7 @@ class FrameContext:
     sweep: SweepExtent
     frame_id: str | None = None
     blockers: np.ndarray | None = None  # (B, 3) azimuth (rad, sorted), elevation, range (m)
+    returns: np.ndarray | None = None  # (N, 3) the same of every point, ground included
 
     @staticmethod
     def build(pts_lidar: np.ndarray, frame_id: str | None = None) -> "FrameContext":
@@ -68,8 +70,10 @@ class FrameContext:
         obj_idx = np.flatnonzero((height > MIN_OBJECT_HEIGHT) & (height < MAX_OBJECT_HEIGHT))
         obj = pts[obj_idx]
         tall = obj[height[obj_idx] > BLOCKER_HEIGHT]
+        polar = _polar(pts)
         return FrameContext(pts, height, obj_idx, cKDTree(obj), ground, sweep_extent(pts),
-                            frame_id, _polar(tall)[np.argsort(np.arctan2(tall[:, 1], tall[:, 0]))])
+                            frame_id, _polar(tall)[np.argsort(np.arctan2(tall[:, 1], tall[:, 0]))],
+                            polar[np.argsort(polar[:, 0])])
 
     @property
     def obj_pts(self) -> np.ndarray:
@@ -95,6 +99,34 @@ class FrameContext:
                 on_ray = np.abs(b_el[i0:i1] - el[i]) < np.radians(0.6)
                 if (on_ray & (b_rng[i0:i1] < rng[i] - clearance)).any():
                     out[i] = False
+        return out
+
+
+    def seen_between(self, pts_a: np.ndarray, pts_b: np.ndarray, margin: float = 0.3,
+                     pad_deg: float = 0.05) -> np.ndarray:
+        """pts_a, pts_b: (P, 3) LiDAR frame -> (P,) bool: did a ray pass between a and b and
+        return from beyond both (farther than the farther of the two by `margin` m)? The
+        rays looked at are those inside the azimuth-elevation window that a and b span
+        (widened by `pad_deg`). False where no ray passed (the gap between two neighbouring
+        rays on a surface seen at a grazing angle) or every ray stopped at or before them (a
+        gap inside one object, or one in the shadow of something else)."""
+        a = _polar(np.asarray(pts_a, dtype=float).reshape(-1, 3))
+        b = _polar(np.asarray(pts_b, dtype=float).reshape(-1, 3))
+        pad = np.radians(pad_deg)
+        d_az = (b[:, 0] - a[:, 0] + np.pi) % (2 * np.pi) - np.pi
+        az_lo = np.minimum(a[:, 0], a[:, 0] + d_az) - pad
+        az_hi = np.maximum(a[:, 0], a[:, 0] + d_az) + pad
+        el_lo = np.minimum(a[:, 1], b[:, 1]) - pad
+        el_hi = np.maximum(a[:, 1], b[:, 1]) + pad
+        beyond = np.maximum(a[:, 2], b[:, 2]) + margin
+        r_az, r_el, r_rng = self.returns.T
+        out = np.zeros(len(a), dtype=bool)
+        for i in range(len(a)):
+            for lo, hi in _wrapped(az_lo[i], az_hi[i]):
+                i0, i1 = np.searchsorted(r_az, [lo, hi])
+                window = (r_el[i0:i1] >= el_lo[i]) & (r_el[i0:i1] <= el_hi[i])
+                if (window & (r_rng[i0:i1] > beyond[i])).any():
+                    out[i] = True
         return out
 
 

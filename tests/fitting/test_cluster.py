@@ -64,3 +64,44 @@ def test_segment_objects_finds_each_object(lidar):
         best = max(clusters, key=lambda c: np.isin(own, c).sum())
         assert np.isin(own, best).mean() > 0.9  # one cluster holds (nearly) all of it ...
         assert np.mean(hit[best] == k) > 0.99  # ... and nothing else
+
+
+def test_fragments_of_one_object_are_joined(lidar):
+    """A car whose middle returned nothing (a 0.6-m slab of its points removed, as where a
+    grazing face's columns or a shadow leave a gap wider than any link) is still one object:
+    no ray passed through the gap, and the two halves together are a car."""
+    car = lidar.box_on_ground(12, 4, 4.2, 1.8, 1.5, 0.0)
+    pts, hit = lidar.scan([car])
+    pts = pts[~((hit == 0) & (np.abs(pts[:, 0] - 12.2) < 0.3))]
+    ctx = FrameContext.build(pts)
+    halves = components(ctx.obj_pts)
+    assert len(set(halves)) >= 2  # the gap splits the car's points
+    seed = ctx.obj_pts[np.argmin(np.linalg.norm(ctx.obj_pts - car[:3], axis=1))]
+    cluster = grow_cluster(ctx, seed)
+    x = ctx.pts_lidar[cluster.indices, 0]
+    assert (x < 11.9).sum() > 50 and (x > 12.5).sum() > 50  # both halves
+    assert len(cluster.indices) > 0.9 * len(ctx.obj_idx)  # (nearly) all of the car
+
+
+def test_two_objects_with_free_space_between_stay_apart(lidar):
+    """Two pedestrians 1 m apart: rays passed between them and hit the ground beyond."""
+    a = lidar.box_on_ground(8, 0.0, 0.6, 0.6, 1.75, 0.0)
+    b = lidar.box_on_ground(8, 1.6, 0.6, 0.6, 1.75, 0.0)
+    pts, hit = lidar.scan([a, b])
+    ctx = FrameContext.build(pts)
+    near_a = pts[hit == 0][np.argmax(pts[hit == 0][:, 1])]
+    near_b = pts[hit == 1][np.argmin(pts[hit == 1][:, 1])]
+    assert ctx.seen_between(near_a[None], near_b[None])[0]
+    cluster = grow_cluster(ctx, lidar.seed_of(pts, hit, 0, a))
+    assert set(hit[cluster.indices]) == {0}
+
+
+def test_seen_between_is_false_inside_a_gap_no_ray_crossed(lidar):
+    car = lidar.box_on_ground(12, 4, 4.2, 1.8, 1.5, 0.0)
+    pts, hit = lidar.scan([car])
+    own = pts[hit == 0]
+    ctx = FrameContext.build(pts[~((hit == 0) & (np.abs(pts[:, 0] - 12.2) < 0.3))])
+    left = own[own[:, 0] < 11.9]
+    right = own[own[:, 0] > 12.5]
+    a, b = left[np.argmax(left[:, 0])], right[np.argmin(right[:, 0])]
+    assert not ctx.seen_between(a[None], b[None])[0]

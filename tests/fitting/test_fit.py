@@ -163,3 +163,15 @@ def test_real_kitti_cars(kitti_frames):
             ious.append(0.0 if box is None else bev_iou(box, g.as_array())[0, 0])
     assert len(ious) >= 15
     assert np.median(ious) >= 0.7
+
+
+def test_two_cars_nose_to_tail_are_not_one_truck(lidar):
+    """Parked nose to tail with 0.6 m between them, seen obliquely: the gap lies in the
+    first car's shadow, but two whole cars are never joined into one object."""
+    first = lidar.box_on_ground(8, -3.5, 4.0, 1.7, 1.5, 0.0)
+    second = lidar.box_on_ground(12.6, -3.5, 4.0, 1.7, 1.5, 0.0)
+    for k, truth in enumerate((first, second)):
+        result, iou = fitted(lidar, [first, second], k=k)
+        assert result.cuboid.label == "Car"
+        assert result.cuboid.size_lwh[0] < 5.0
+        assert iou > 0.7
