@@ -148,3 +148,8 @@ def test_export_reference_set_of_a_native_sequence(tmp_path, capsys):
     assert n_json == summary["label_lines"] + summary["left_out"] + sum(
         1 for a in json.loads((tmp_path / "o" / "json" / "000000.json").read_text())["annotations"]
         if a["type"] == "polyline")
+
+
+def test_frame_outside_the_dataset_is_refused(kitti_root, capsys):
+    _expect_error(["fit", kitti_root, "--frame", "../../etc/passwd", "--seed=10,0,0", "--json"], capsys,
+                  "no frame '../../etc/passwd'")
