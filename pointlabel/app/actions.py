@@ -1,0 +1,333 @@
+"""What the labeller's actions do, as functions of the session and the page's selection.
+
+Each action reads the store, computes the change with the library (editing, fitting,
+export), saves it at once, and returns an `Outcome` that the callbacks only unpack into
+component properties. No Dash here, so every action is tested without a browser.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pointlabel.app import assist, editing
+from pointlabel.app.session import AppSession
+from pointlabel.geometry.boxes import points_in_cuboid_mask
+from pointlabel.model import (STATUS_CONFIRMED, STATUS_PROPOSAL, STATUS_REJECTED, Cuboid,
+                              Polyline3D, new_id)
+
+NO_SELECTION = {"id": None, "vertex": None}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """state: the new page state of `state['frame']` (None: unchanged); selection: the new
+    selection (None: unchanged); goto: a frame index to switch to (None: stay)."""
+
+    state: dict | None = None
+    selection: dict | None = None
+    message: str | None = None
+    goto: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def selection(annotation_id: str | None, vertex: int | None = None) -> dict:
+    return {"id": annotation_id, "vertex": vertex}
+
+
+def _selected(session: AppSession, frame_id: str, sel: dict | None):
+    if not sel or not sel.get("id"):
+        return None
+    return session.annotations(frame_id).get(sel["id"])
+
+
+def _seed(session: AppSession, frame_id: str, click: dict) -> np.ndarray:
+    """The 3D point of a click: as clicked in 3D; from a BEV click (no z), the cloud point
+    nearest in x-y."""
+    if click.get("z") is None:
+        return session.frame(frame_id).nearest_point_xy((click["x"], click["y"]))
+    return np.array([click["x"], click["y"], click["z"]], dtype=float)
+
+
+# -- cuboids -------------------------------------------------------------------------------
+def fit_at(session: AppSession, frame_id: str, click: dict, label: str | None) -> Outcome:
+    """Click-to-fit: a new confirmed cuboid around the clicked point, selected."""
+    fit = assist.fit_at(session.frame(frame_id), _seed(session, frame_id, click), label)
+    if fit.cuboid is None:
+        return Outcome(message=f"no box: {fit.reason or 'no object here'}")
+    cub = fit.cuboid.replace(id=new_id(), track_id=session.next_track_id())
+    state = session.commit(frame_id, upserts=[cub])
+    return Outcome(state, selection(cub.id),
+                   f"fitted {cub.label} (track {cub.track_id}, {fit.n_points} points, confidence {fit.confidence:.2f})")
+
+
+def select_at(session: AppSession, frame_id: str, click: dict) -> Outcome:
+    """Select what is at a clicked point: the smallest cuboid holding it, else a polyline
+    vertex within 1 m, else nothing."""
+    p = _seed(session, frame_id, click)
+    anns = session.annotations(frame_id)
+    holding = [c for c in anns.cuboids if c.status != STATUS_REJECTED
+               and points_in_cuboid_mask(p[None], c, margin=0.1)[0]]
+    if holding:
+        best = min(holding, key=lambda c: float(np.prod(c.size_lwh)))
+        return Outcome(selection=selection(best.id))
+    for pl in anns.polylines:
+        if len(pl.vertices):
+            d = np.linalg.norm(pl.points[:, :2] - p[:2], axis=1)
+            if d.min() < 1.0:
+                return Outcome(selection=selection(pl.id, int(d.argmin())))
+    return Outcome(selection=dict(NO_SELECTION))
+
+
+def nudge(session: AppSession, frame_id: str, sel: dict, action: str, coarse: bool) -> Outcome:
+    """A key step on the selected cuboid (its own axes) or the selected polyline vertex."""
+    a = _selected(session, frame_id, sel)
+    if isinstance(a, Cuboid):
+        return Outcome(session.commit(frame_id, upserts=[editing.nudge_cuboid(a, action, coarse)]))
+    if isinstance(a, Polyline3D) and sel.get("vertex") is not None and sel["vertex"] < len(a.vertices):
+        moved = editing.nudge_vertex(a, sel["vertex"], action, coarse)
+        if moved is not a:
+            return Outcome(session.commit(frame_id, upserts=[moved]))
+    return Outcome()
+
+
+def set_fields(session: AppSession, frame_id: str, sel: dict, values: dict) -> Outcome:
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, Cuboid):
+        return Outcome()
+    try:
+        new = editing.cuboid_with_fields(a, values)
+    except (TypeError, ValueError) as e:
+        return Outcome(message=f"not applied: {e}")
+    return Outcome() if new is a else Outcome(session.commit(frame_id, upserts=[new]))
+
+
+def drag_in_box_view(session: AppSession, frame_id: str, sel: dict, view: str, rect: dict) -> Outcome:
+    """The selected cuboid's outline dragged in its top / side / front view. rect: any of
+    x0 x1 y0 y1 (box frame metres); missing ones keep the current outline."""
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, Cuboid):
+        return Outcome()
+    h, v = {"top": (0, 1), "side": (0, 2), "front": (1, 2)}[view]
+    half = np.asarray(a.size_lwh) / 2
+    cur = {"x0": -half[h], "x1": half[h], "y0": -half[v], "y1": half[v]}
+    cur.update({k: float(val) for k, val in rect.items() if k in cur and val is not None})
+    new = editing.cuboid_from_view_rect(a, view, cur["x0"], cur["x1"], cur["y0"], cur["y1"])
+    if np.allclose(new.center, a.center, atol=1e-6) and np.allclose(new.size_lwh, a.size_lwh, atol=1e-6):
+        return Outcome()
+    return Outcome(session.commit(frame_id, upserts=[new]))
+
+
+def set_label(session: AppSession, frame_id: str, sel: dict, label: str) -> Outcome:
+    a = _selected(session, frame_id, sel)
+    if isinstance(a, (Cuboid, Polyline3D)) and a.label != label:
+        return Outcome(session.commit(frame_id, upserts=[a.replace(label=label)]))
+    return Outcome()
+
+
+def set_track(session: AppSession, frame_id: str, sel: dict, text) -> Outcome:
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, (Cuboid, Polyline3D)):
+        return Outcome()
+    try:
+        track = None if text in (None, "") else int(text)
+    except (TypeError, ValueError):
+        return Outcome(message="a track id is a whole number")
+    if track == a.track_id:
+        return Outcome()
+    return Outcome(session.commit(frame_id, upserts=[a.replace(track_id=track)]))
+
+
+def set_attribute(session: AppSession, frame_id: str, sel: dict, key: str, value) -> Outcome:
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, (Cuboid, Polyline3D)):
+        return Outcome()
+    attrs = dict(a.attributes)
+    if value in (None, ""):
+        if key not in attrs:
+            return Outcome()
+        attrs.pop(key)
+    elif attrs.get(key) == value:
+        return Outcome()
+    else:
+        attrs[key] = value
+    return Outcome(session.commit(frame_id, upserts=[a.replace(attributes=attrs)]))
+
+
+def delete(session: AppSession, frame_id: str, sel: dict) -> Outcome:
+    a = _selected(session, frame_id, sel)
+    if a is None:
+        return Outcome(message="nothing selected")
+    return Outcome(session.commit(frame_id, deletes=[a.id]), dict(NO_SELECTION), "deleted")
+
+
+def to_next_frame(session: AppSession, frame_id: str, sel: dict, refine: bool) -> Outcome:
+    """Copy (refine=False) or propagate (refine=True) the selected cuboid into the next frame,
+    replacing that track's box there; then go to the next frame with the new box selected."""
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, Cuboid):
+        return Outcome(message="select a box first")
+    i = session.index_of(frame_id)
+    if i + 1 >= len(session.frame_ids):
+        return Outcome(message="this is the last frame")
+    nxt = session.frame_ids[i + 1]
+    track = a.track_id if a.track_id is not None else session.next_track_id()
+    if a.track_id is None:
+        session.commit(frame_id, upserts=[a.replace(track_id=track)])
+    if refine:
+        new = assist.propagate(a.replace(track_id=track), session.frame(nxt))
+        verb = f"propagated (confidence {new.confidence or 0:.2f})"
+    else:
+        new = a.replace(id=new_id(), track_id=track, status=STATUS_CONFIRMED, source="copied")
+        verb = "copied"
+    old = [c for c in session.annotations(nxt).cuboids if c.track_id == track]
+    if old:
+        new = new.replace(id=old[0].id)
+    state = session.commit(nxt, upserts=[new], deletes=[c.id for c in old[1:]])
+    return Outcome(state, selection(new.id), f"{verb} track {track} to frame {nxt}", goto=i + 1)
+
+
+def interpolate_track(session: AppSession, frame_id: str, sel: dict) -> Outcome:
+    """Fill the frames between the keyframes of the selected box's track (keyframes: the
+    track's confirmed boxes) with interpolated proposals, replacing earlier interpolations."""
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, Cuboid) or a.track_id is None:
+        return Outcome(message="select a box with a track id")
+    index = {f: i for i, f in enumerate(session.frame_ids)}
+    boxes = session.store.track(a.track_id, session.label_set)
+    keys = sorted((index[f], c) for f, c in boxes.items()
+                  if f in index and c.status == STATUS_CONFIRMED and c.source != "interpolated")
+    if len(keys) < 2:
+        return Outcome(message=f"track {a.track_id} needs boxes in two frames (keyframes) to interpolate")
+    made = 0
+    for (i0, c0), (i1, c1) in zip(keys, keys[1:]):
+        for i in range(i0 + 1, i1):
+            f = session.frame_ids[i]
+            old = [c for c in session.annotations(f).cuboids if c.track_id == a.track_id]
+            if any(c.status == STATUS_CONFIRMED and c.source != "interpolated" for c in old):
+                continue
+            box = assist.interpolate(c0, i0, c1, i1, i)
+            session.commit(f, upserts=[box], deletes=[c.id for c in old])
+            made += 1
+    return Outcome(session.page_state(frame_id),
+                   message=f"interpolated {made} boxes of track {a.track_id} between {len(keys)} keyframes")
+
+
+# -- proposals -----------------------------------------------------------------------------
+def prelabel(session: AppSession, frame_id: str) -> Outcome:
+    """Pre-label the frame: proposals for every object not already boxed."""
+    anns = session.annotations(frame_id)
+    taken = [c for c in anns.cuboids if c.status != STATUS_REJECTED]
+    fresh = [p.replace(track_id=None) for p in assist.prelabel(session.frame(frame_id))
+             if not any(points_in_cuboid_mask(np.asarray(p.center)[None], c, margin=0.3)[0] for c in taken)]
+    fresh = [p.replace(track_id=session.next_track_id()) for p in fresh]
+    state = session.commit(frame_id, upserts=fresh)
+    return Outcome(state, message=f"{len(fresh)} proposals")
+
+
+def set_status(session: AppSession, frame_id: str, sel: dict, status: str) -> Outcome:
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, Cuboid) or a.status == status:
+        return Outcome(message=None if isinstance(a, Cuboid) else "select a proposal")
+    return Outcome(session.commit(frame_id, upserts=[a.replace(status=status)]),
+                   message=f"{'accepted' if status == STATUS_CONFIRMED else 'rejected'} {a.label}")
+
+
+def set_status_all(session: AppSession, frame_id: str, status: str) -> Outcome:
+    """Accept or reject every open proposal of the frame (one undo step)."""
+    props = [c for c in session.annotations(frame_id).cuboids if c.status == STATUS_PROPOSAL]
+    if not props:
+        return Outcome(message="no open proposals in this frame")
+    state = session.commit(frame_id, upserts=[c.replace(status=status) for c in props])
+    verb = "accepted" if status == STATUS_CONFIRMED else "rejected"
+    return Outcome(state, message=f"{verb} {len(props)} proposals")
+
+
+# -- polylines -----------------------------------------------------------------------------
+def add_vertex_at(session: AppSession, frame_id: str, sel: dict, click: dict, height: str,
+                  label: str) -> Outcome:
+    """Polyline mode click: add a vertex to the selected polyline (after the selected vertex,
+    else at its end), or start a new polyline. Height: the clicked point's ('point') or the
+    ground model's below it ('ground')."""
+    p = _seed(session, frame_id, click)
+    if height == "ground":
+        p[2] = session.frame(frame_id).ground_z(p[:2])
+    a = _selected(session, frame_id, sel)
+    if isinstance(a, Polyline3D):
+        after = sel.get("vertex")
+        new = editing.add_vertex(a, p, after)
+        k = len(a.vertices) if after is None else after + 1
+    else:
+        new = Polyline3D(vertices=[tuple(p)], label=label, track_id=session.next_track_id())
+        k = 0
+    return Outcome(session.commit(frame_id, upserts=[new]), selection(new.id, k),
+                   f"{new.label}: {len(new.vertices)} vertices")
+
+
+def delete_vertex(session: AppSession, frame_id: str, sel: dict) -> Outcome:
+    a = _selected(session, frame_id, sel)
+    k = (sel or {}).get("vertex")
+    if not isinstance(a, Polyline3D) or k is None or k >= len(a.vertices):
+        return Outcome(message="select a polyline vertex")
+    if len(a.vertices) == 1:
+        return Outcome(session.commit(frame_id, deletes=[a.id]), dict(NO_SELECTION), "polyline deleted")
+    new = editing.delete_vertex(a, k)
+    return Outcome(session.commit(frame_id, upserts=[new]), selection(a.id, max(0, k - 1)))
+
+
+def toggle_closed(session: AppSession, frame_id: str, sel: dict) -> Outcome:
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, Polyline3D):
+        return Outcome(message="select a polyline")
+    new = editing.toggle_closed(a)
+    return Outcome(session.commit(frame_id, upserts=[new]), message="closed" if new.closed else "open")
+
+
+def set_vertex(session: AppSession, frame_id: str, sel: dict, values: dict) -> Outcome:
+    a = _selected(session, frame_id, sel)
+    k = (sel or {}).get("vertex")
+    if not isinstance(a, Polyline3D) or k is None or k >= len(a.vertices):
+        return Outcome()
+    try:
+        p = [float(values[n]) for n in ("vx", "vy", "vz")]
+    except (KeyError, TypeError, ValueError):
+        return Outcome(message="a vertex needs three numbers")
+    if np.allclose(p, a.points[k]):
+        return Outcome()
+    return Outcome(session.commit(frame_id, upserts=[editing.move_vertex(a, k, p)]))
+
+
+# -- history and export --------------------------------------------------------------------
+def undo(session: AppSession, frame_id: str, redo: bool = False) -> Outcome:
+    """Undo (or redo) the last change of the label set, in whatever frame it was made."""
+    f = (session.store.redo if redo else session.store.undo)(session.label_set, author=session.config.author)
+    if f is None:
+        return Outcome(message=f"nothing to {'redo' if redo else 'undo'}")
+    goto = None if f == frame_id or f not in session.frame_ids else session.index_of(f)
+    return Outcome(session.page_state(f), message=f"{'redone' if redo else 'undone'} (frame {f})", goto=goto)
+
+
+def export_kitti(session: AppSession) -> Outcome:
+    """Export the whole label set to a KITTI object folder (label_2, calib, json)."""
+    from pointlabel.errors import PointlabelError
+    from pointlabel.formats.kitti_io import export_kitti as run
+    from pointlabel.labelsets import StoreSet
+    try:
+        s = run(session.dataset, StoreSet(session.store, session.label_set), session.export_dir)
+    except PointlabelError as e:
+        return Outcome(message=f"export failed: {e}")
+    return Outcome(message=f"exported {s.frames} frames, {s.label_lines} label lines to {session.export_dir}",
+                   extra={"path": str(session.export_dir)})
+
+
+def follow_selection(session: AppSession, frame_id: str, sel: dict | None) -> dict | None:
+    """The selection after switching to `frame_id`: unchanged if the annotation is there,
+    else the same track's annotation there, else nothing. None: no change."""
+    sel_id = (sel or {}).get("id")
+    anns = session.annotations(frame_id)
+    if not sel_id or anns.get(sel_id) is not None:
+        return None
+    found = session.store.get(sel_id, session.label_set)
+    track = getattr(found[0], "track_id", None) if found else None
+    same = [a for a in anns if track is not None and getattr(a, "track_id", None) == track]
+    return selection(same[0].id) if same else dict(NO_SELECTION)

@@ -1,0 +1,46 @@
+"""The app's door to pointlabel.fitting: click-to-fit, pre-labels, propagation, interpolation.
+
+Each function takes loaded frames (app.state.FrameData, whose fitting context is built once
+and cached) and returns domain objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pointlabel.fitting.fit import fit_cuboid
+from pointlabel.fitting.prelabel import prelabel as _prelabel
+from pointlabel.fitting.propagate import interpolate as _interpolate
+from pointlabel.fitting.propagate import propagate as _propagate
+from pointlabel.model import STATUS_CONFIRMED, Cuboid
+
+
+@dataclass(frozen=True)
+class Fit:
+    cuboid: Cuboid | None  # confirmed: the labeller asked for it by clicking
+    confidence: float
+    reason: str
+    n_points: int
+
+
+def fit_at(frame, seed_xyz, label: str | None = None) -> Fit:
+    """Click-to-fit at a seed point (3,) in the LiDAR frame of `frame`."""
+    r = fit_cuboid(frame.fit_context(), np.asarray(seed_xyz, dtype=float), label=label)
+    cub = None if r.cuboid is None else r.cuboid.replace(status=STATUS_CONFIRMED, source="fit")
+    return Fit(cub, float(r.confidence), r.reason, int(r.n_points))
+
+
+def prelabel(frame) -> list[Cuboid]:
+    """Proposals (status 'proposal', with confidences) for the objects of a sweep."""
+    return list(_prelabel(frame.fit_context()))
+
+
+def propagate(cuboid: Cuboid, next_frame) -> Cuboid:
+    """The cuboid's object found in the next sweep: a new proposal, same size, class, track."""
+    return _propagate(cuboid, next_frame.fit_context())
+
+
+def interpolate(c0: Cuboid, t0: float, c1: Cuboid, t1: float, t: float) -> Cuboid:
+    """The box of a track at time t between keyframes (t0, c0) and (t1, c1): a proposal."""
+    return _interpolate(c0, t0, c1, t1, t)

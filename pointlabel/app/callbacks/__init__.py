@@ -1,0 +1,20 @@
+"""Callbacks, one module per feature. The graph, in short:
+
+  frame slider ──► annotations store (page state of the frame) ──► overlays (Patch of every view),
+        │                   ▲                                        box views, object list,
+        │                   │ every edit saves, then writes it        editor fields, saved mark
+        ├─► 3D / BEV / camera figures (the cloud, once per frame)
+        └─► selection follows the track
+
+  clicks (3D, BEV, cameras, point field) ─► clientside routing ─► select / fit / vertex request
+  keys ─► clientside: press a button, or send a nudge ─► nudge callback
+"""
+from __future__ import annotations
+
+from pointlabel.app.callbacks import (clicks, cuboids, frames, history, page, polylines, proposals,
+                                      selection, views)
+
+
+def register_all(app, session) -> None:
+    for module in (frames, views, page, selection, clicks, cuboids, proposals, polylines, history):
+        module.register(app, session)

@@ -1,0 +1,119 @@
+"""Cuboid edits: click-to-fit, key nudges, numeric fields, class, track, attributes, delete,
+copy / propagate to the next frame, interpolate a track. Each callback: one action."""
+from __future__ import annotations
+
+import re
+
+from dash import ALL, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from pointlabel.app import actions, ids
+from pointlabel.app.callbacks.common import unpack
+from pointlabel.app.figures.box_views import SHAPE_VIEW
+from pointlabel.app.layout.editor import OCCLUDED_BTN
+
+STATE = Output(ids.ANNOTATIONS, "data", allow_duplicate=True)
+SELECTION = Output(ids.SELECTION, "data", allow_duplicate=True)
+STATUS = Output(ids.STATUS, "children", allow_duplicate=True)
+SLIDER = Output(ids.FRAME_SLIDER, "value", allow_duplicate=True)
+FRAME = State(ids.FRAME_SLIDER, "value")
+SELECTED = State(ids.SELECTION, "data")
+
+
+def shape_edit(relayout: dict | None):
+    """Plotly's relayoutData of a dragged outline ({"shapes[1].x0": ..., ...}) -> (view,
+    {"x0": ..., ...}), or None for anything else (zoom, pan, autosize)."""
+    view, rect = None, {}
+    for key, value in (relayout or {}).items():
+        m = re.fullmatch(r"shapes\[(\d+)\]\.([xy][01])", key)
+        if m and int(m.group(1)) in SHAPE_VIEW:
+            view = SHAPE_VIEW[int(m.group(1))]
+            rect[m.group(2)] = value
+    return (view, rect) if view else None
+
+
+def _clicked() -> bool:
+    return bool(ctx.triggered and ctx.triggered[0]["value"])
+
+
+def register(app, session) -> None:
+    fid = session.frame_id
+
+    @app.callback(STATE, SELECTION, STATUS, Input(ids.FIT_REQUEST, "data"), FRAME, State(ids.CURRENT_CLASS, "data"),
+                  prevent_initial_call=True)
+    def fit(req, index, current):
+        if not req:
+            raise PreventUpdate
+        label = (current or {}).get("cuboid")
+        return unpack(actions.fit_at(session, fid(index), req, label), "state", "selection", "message")
+
+    @app.callback(STATE, Input(ids.GRAPH_BOX_VIEWS, "relayoutData"), FRAME, SELECTED, prevent_initial_call=True)
+    def drag(relayout, index, sel):
+        edit = shape_edit(relayout)
+        if edit is None:
+            raise PreventUpdate  # a zoom or pan, not a drag of the outline
+        view, rect = edit
+        return unpack(actions.drag_in_box_view(session, fid(index), sel, view, rect), "state")[0]
+
+    @app.callback(STATE, Input(ids.NUDGE, "data"), FRAME, SELECTED, prevent_initial_call=True)
+    def nudge(req, index, sel):
+        if not req:
+            raise PreventUpdate
+        return unpack(actions.nudge(session, fid(index), sel, req["action"], bool(req.get("coarse"))), "state")[0]
+
+    @app.callback(STATE, STATUS, Input(ids.APPLY_FIELDS_BTN, "n_clicks"), Input(ids.field(ALL), "n_submit"),
+                  State(ids.field(ALL), "value"), State(ids.field(ALL), "id"), FRAME, SELECTED,
+                  prevent_initial_call=True)
+    def fields(_n, _submits, values, field_ids, index, sel):
+        if not _clicked():
+            raise PreventUpdate
+        typed = {i["index"]: v for i, v in zip(field_ids, values)}
+        return unpack(actions.set_fields(session, fid(index), sel, typed), "state", "message")
+
+    @app.callback(STATE, Output(ids.CURRENT_CLASS, "data"), Input(ids.class_button(ALL), "n_clicks"),
+                  State(ids.CURRENT_CLASS, "data"), FRAME, SELECTED, prevent_initial_call=True)
+    def label(_n, current, index, sel):
+        if not _clicked() or not isinstance(ctx.triggered_id, dict):
+            raise PreventUpdate
+        name = ctx.triggered_id["index"]
+        out = actions.set_label(session, fid(index), sel, name)
+        return (no_update if out.state is None else out.state), {**(current or {}), "cuboid": name}
+
+    @app.callback(STATE, STATUS, Input(ids.TRACK_INPUT, "n_submit"), Input(ids.TRACK_INPUT, "n_blur"),
+                  State(ids.TRACK_INPUT, "value"), FRAME, SELECTED, prevent_initial_call=True)
+    def track(_s, _b, value, index, sel):
+        return unpack(actions.set_track(session, fid(index), sel, value), "state", "message")
+
+    @app.callback(STATE, Input({"type": OCCLUDED_BTN, "index": ALL}, "n_clicks"), FRAME, SELECTED,
+                  prevent_initial_call=True)
+    def occluded(_n, index, sel):
+        if not _clicked() or not isinstance(ctx.triggered_id, dict):
+            raise PreventUpdate
+        return unpack(actions.set_attribute(session, fid(index), sel, "occluded", int(ctx.triggered_id["index"])),
+                      "state")[0]
+
+    @app.callback(STATE, Input(ids.NOTE_INPUT, "n_submit"), Input(ids.NOTE_INPUT, "n_blur"),
+                  State(ids.NOTE_INPUT, "value"), FRAME, SELECTED, prevent_initial_call=True)
+    def note(_s, _b, value, index, sel):
+        return unpack(actions.set_attribute(session, fid(index), sel, "note", (value or "").strip()), "state")[0]
+
+    @app.callback(STATE, SELECTION, STATUS, Input(ids.DELETE_BTN, "n_clicks"), FRAME, SELECTED,
+                  prevent_initial_call=True)
+    def delete(_n, index, sel):
+        return unpack(actions.delete(session, fid(index), sel), "state", "selection", "message")
+
+    @app.callback(STATE, SELECTION, STATUS, SLIDER, Input(ids.COPY_NEXT_BTN, "n_clicks"), FRAME, SELECTED,
+                  prevent_initial_call=True)
+    def copy_next(_n, index, sel):
+        return unpack(actions.to_next_frame(session, fid(index), sel, refine=False),
+                      "state", "selection", "message", "goto")
+
+    @app.callback(STATE, SELECTION, STATUS, SLIDER, Input(ids.PROPAGATE_BTN, "n_clicks"), FRAME, SELECTED,
+                  prevent_initial_call=True)
+    def propagate(_n, index, sel):
+        return unpack(actions.to_next_frame(session, fid(index), sel, refine=True),
+                      "state", "selection", "message", "goto")
+
+    @app.callback(STATE, STATUS, Input(ids.INTERPOLATE_BTN, "n_clicks"), FRAME, SELECTED, prevent_initial_call=True)
+    def interpolate(_n, index, sel):
+        return unpack(actions.interpolate_track(session, fid(index), sel), "state", "message")

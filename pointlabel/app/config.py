@@ -1,0 +1,35 @@
+"""Settings of one app instance: class lists, point budgets, where exports go."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_CLASSES = ("Car", "Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist", "Tram", "Misc")
+DEFAULT_POLYLINE_CLASSES = ("lane", "road_edge", "curb", "stop_line", "crosswalk")
+
+
+@dataclass(frozen=True)
+class PointBudget:
+    """The most points each view receives; above it the cloud is voxel-downsampled (the
+    region of the selected box always keeps full resolution)."""
+
+    view3d: int = 150_000
+    bev: int = 80_000
+    camera: int = 25_000
+
+    def to_dict(self) -> dict:
+        return {"view3d": self.view3d, "bev": self.bev, "camera": self.camera}
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    classes: tuple[str, ...] = DEFAULT_CLASSES
+    polyline_classes: tuple[str, ...] = DEFAULT_POLYLINE_CLASSES
+    label_set: str = "default"
+    budget: PointBudget = field(default_factory=PointBudget)
+    export_dir: Path | None = None        # default: kitti_export/ beside the annotation store
+    image_max_width: int = 960            # camera images are sent downscaled to this width
+    focus_margin: float = 1.0             # metres around the selected box kept at full resolution
+    range_max: float = 120.0              # metres: upper end of the range filter
+    cache_frames: int = 6                 # frames kept loaded on the server (LRU)
+    author: str | None = "app"

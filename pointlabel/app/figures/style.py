@@ -1,0 +1,37 @@
+"""Colours and the small Plotly layout every view shares."""
+from __future__ import annotations
+
+import hashlib
+
+CLASS_COLOURS = {
+    "Car": "#3fa7ff", "Van": "#62d2a2", "Truck": "#f5a623", "Pedestrian": "#ff5a5f",
+    "Person_sitting": "#ff8ad8", "Cyclist": "#ffe14d", "Tram": "#b38cff", "Misc": "#a0a0a0",
+    "lane": "#ffffff", "road_edge": "#ffb347", "curb": "#ff7f50", "stop_line": "#ff4040",
+    "crosswalk": "#e0e0e0",
+}
+_PALETTE = ("#3fa7ff", "#62d2a2", "#f5a623", "#ff5a5f", "#b38cff", "#ffe14d", "#4dd0e1", "#ff8ad8")
+PROPOSAL_COLOUR = "#ff9f1c"
+SELECTED_COLOUR = "#ffffff"
+BOX_EDGE_COLOUR = "#40c4ff"
+BACKGROUND = "#111418"
+PAPER = "#1a1e24"
+FONT = "#d6dbe1"
+
+# A minimal template: Plotly's default one adds ~7 kB of JSON to every figure.
+TEMPLATE = {"layout": {"paper_bgcolor": PAPER, "plot_bgcolor": BACKGROUND,
+                       "font": {"color": FONT, "size": 11}}}
+
+
+def class_colour(label: str) -> str:
+    """A stable colour for a class name (known classes have fixed colours)."""
+    if label in CLASS_COLOURS:
+        return CLASS_COLOURS[label]
+    h = int(hashlib.md5(label.encode()).hexdigest()[:6], 16)
+    return _PALETTE[h % len(_PALETTE)]
+
+
+def base_layout(**extra) -> dict:
+    layout = {"template": TEMPLATE, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+              "showlegend": False, "hovermode": "closest"}
+    layout.update(extra)
+    return layout

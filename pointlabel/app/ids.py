@@ -1,0 +1,101 @@
+"""Every component id of the app, in one place (string constants; factories for dict ids)."""
+from __future__ import annotations
+
+# -- page state (dcc.Store) ------------------------------------------------------------------
+ANNOTATIONS = "annotations-store"      # versioned JSON of the current frame's annotations
+SELECTION = "selection-store"          # {"id": annotation id | None, "vertex": int | None}
+CURRENT_CLASS = "current-class-store"  # class given to new cuboids / polylines
+FIT_REQUEST = "fit-request"            # {"x","y","z","source","ts"}: a point clicked in fit mode
+VERTEX_REQUEST = "vertex-request"      # the same, in polyline mode
+SELECT_REQUEST = "select-request"      # {"id", "vertex"} or {"x","y","z"}: a click that selects
+NUDGE = "nudge-store"                  # {"action", "coarse", "ts"} from a key press
+KEYMAP = "keymap-store"                # the key bindings handed to assets/pointlabel.js
+CONFIG = "config-store"                # the published point budgets and the page's cameras
+URL = "url"                            # ?frame=<id>: a reload reopens the same frame
+
+# -- header ----------------------------------------------------------------------------------
+FRAME_SLIDER = "frame-slider"
+FRAME_LABEL = "frame-label"
+PREV_BTN = "prev-frame-btn"
+NEXT_BTN = "next-frame-btn"
+PLAY_BTN = "play-btn"
+PLAY_INTERVAL = "play-interval"
+MODE = "mode-radio"
+UNDO_BTN = "undo-btn"
+REDO_BTN = "redo-btn"
+SAVED = "saved-indicator"
+EXPORT_BTN = "export-btn"
+HELP_BTN = "help-btn"
+HELP_PANEL = "help-panel"
+HELP_CLOSE = "help-close-btn"
+STATUS = "status-msg"
+POINT_INPUT = "point-input"            # "x, y, z" + Enter: a point click by coordinates
+
+# -- view settings ---------------------------------------------------------------------------
+COLOR_MODE = "color-mode"
+POINT_SIZE = "point-size"
+RANGE = "range-filter"
+
+# -- views -----------------------------------------------------------------------------------
+GRAPH_3D = "graph-3d"
+GRAPH_BEV = "graph-bev"
+GRAPH_BOX_VIEWS = "graph-box-views"
+CAMERA_GRAPH = "camera-graph"
+
+
+def camera_graph(name: str) -> dict:
+    return {"type": CAMERA_GRAPH, "index": name}
+
+
+# -- editor ----------------------------------------------------------------------------------
+EDITOR_CUBOID = "editor-cuboid"
+EDITOR_POLYLINE = "editor-polyline"
+EDITOR_EMPTY = "editor-empty"
+SELECTED_TITLE = "selected-title"
+CLASS_BTN = "class-btn"
+FIELD = "field"                        # numeric fields of the selected cuboid / vertex
+APPLY_FIELDS_BTN = "apply-fields-btn"
+TRACK_INPUT = "track-input"
+OCCLUDED = "occluded-radio"
+NOTE_INPUT = "note-input"
+DELETE_BTN = "delete-btn"
+COPY_NEXT_BTN = "copy-next-btn"
+PROPAGATE_BTN = "propagate-btn"
+INTERPOLATE_BTN = "interpolate-btn"
+ACCEPT_BTN = "accept-btn"
+REJECT_BTN = "reject-btn"
+ACCEPT_ALL_BTN = "accept-all-btn"
+REJECT_ALL_BTN = "reject-all-btn"
+PRELABEL_BTN = "prelabel-btn"
+NEW_POLYLINE_BTN = "new-polyline-btn"
+CLOSE_POLYLINE_BTN = "close-polyline-btn"
+DELETE_VERTEX_BTN = "delete-vertex-btn"
+VERTEX_FIELD = "vertex-field"
+APPLY_VERTEX_BTN = "apply-vertex-btn"
+POLYLINE_HEIGHT = "polyline-height-radio"
+POLY_CLASS_BTN = "poly-class-btn"
+OBJECT_LIST = "object-list"
+OBJECT_ROW = "object-row"
+
+CUBOID_FIELDS = ("x", "y", "z", "l", "w", "h", "yaw")
+VERTEX_FIELDS = ("vx", "vy", "vz")
+
+
+def class_button(name: str) -> dict:
+    return {"type": CLASS_BTN, "index": name}
+
+
+def poly_class_button(name: str) -> dict:
+    return {"type": POLY_CLASS_BTN, "index": name}
+
+
+def field(name: str) -> dict:
+    return {"type": FIELD, "index": name}
+
+
+def vertex_field(name: str) -> dict:
+    return {"type": VERTEX_FIELD, "index": name}
+
+
+def object_row(annotation_id: str) -> dict:
+    return {"type": OBJECT_ROW, "index": annotation_id}

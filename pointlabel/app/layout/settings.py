@@ -1,0 +1,25 @@
+"""View settings: colour by, point size, range filter; the point budget in force."""
+from __future__ import annotations
+
+from dash import dcc, html
+
+from pointlabel.app import ids
+
+
+def build(session) -> html.Div:
+    cfg = session.config
+    r = cfg.range_max
+    return html.Div(className="settings", children=[
+        html.Label(["colour ", dcc.Dropdown(id=ids.COLOR_MODE, value="height", clearable=False, searchable=False,
+                                            className="color-mode",
+                                            options=["height", "intensity", "distance", "rgb"])]),
+        html.Label(["size ", dcc.Slider(id=ids.POINT_SIZE, min=0.5, max=4, step=0.5, value=1.5,
+                                        marks=None, allow_direct_input=False, className="size-slider")], className="size"),
+        html.Label(["range m ", dcc.RangeSlider(id=ids.RANGE, min=0, max=r, step=1, value=[0, r],
+                                                marks={0: "0", int(r // 2): str(int(r // 2)), int(r): str(int(r))},
+                                                updatemode="mouseup", allow_direct_input=False,
+                                                className="range-slider")], className="range"),
+        html.Div(className="budget", children=(
+            f"point budget: 3D {cfg.budget.view3d:,} · BEV {cfg.budget.bev:,} · camera {cfg.budget.camera:,} "
+            "(voxel-downsampled above; full resolution around the selected box)")),
+    ])

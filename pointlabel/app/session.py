@@ -1,0 +1,127 @@
+"""One running app's server-side session: the dataset, the annotation store, the frame cache,
+and the page-state JSON that the browser keeps in `dcc.Store(ids.ANNOTATIONS)`.
+
+Page state (schema 1), the current frame's annotations as the store holds them (plus
+`"loaded": true` when it comes with a frame switch rather than an edit)::
+
+    {"schema": 1, "frame": "000008", "label_set": "default", "rev": 57, "saved_at": 1764...,
+     "annotations": [Cuboid/Polyline3D/DontCare .to_dict(), ...],
+     "points_inside": {"<cuboid id>": 812, ...}}
+
+`rev` is the store's latest history sequence number: it grows with every saved change, so
+the page can show which saved state it displays.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from pointlabel.app.config import AppConfig
+from pointlabel.app.state import FrameCache, FrameData
+from pointlabel.geometry.boxes import count_points_in_boxes, cuboids_to_array
+from pointlabel.model import FrameAnnotations
+
+SCHEMA = 1
+
+
+def annotations_of(state: dict | None) -> FrameAnnotations | None:
+    """The FrameAnnotations held by a page state (None for no state)."""
+    if not state or state.get("schema") != SCHEMA:
+        return None
+    return FrameAnnotations.from_dict({"frame": state["frame"], "annotations": state["annotations"]})
+
+
+class SerializedStore:
+    """The annotation store behind a lock: Dash runs callbacks on several threads, and one
+    SQLite connection must not be used by two of them at once."""
+
+    def __init__(self, store):
+        self._store = store
+        self._lock = threading.RLock()
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            with self._lock:
+                return attr(*args, **kwargs)
+        return call
+
+
+class AppSession:
+    """Everything the callbacks of one app share (created by create_app)."""
+
+    def __init__(self, dataset, store, config: AppConfig):
+        self.dataset = dataset
+        self.store = SerializedStore(store)
+        self.config = config
+        self.cache = FrameCache(dataset, config.cache_frames)
+        self.frame_ids = self.cache.frame_ids
+        self.camera_names = self._camera_names()
+        self.export_dir = Path(config.export_dir) if config.export_dir else Path(store.path).parent / "kitti_export"
+        self._max_track: int | None = None
+
+    def _camera_names(self) -> list[str]:
+        if not self.frame_ids:
+            return []
+        rig = self.dataset.rig(self.frame_ids[0])
+        return [] if rig is None else list(rig.camera_names)
+
+    # -- frames ----------------------------------------------------------------------------
+    def frame_id(self, index) -> str:
+        i = min(max(int(index or 0), 0), len(self.frame_ids) - 1)
+        return self.frame_ids[i]
+
+    def index_of(self, frame_id: str) -> int:
+        return self.cache.index_of(frame_id)
+
+    def frame(self, frame_id: str) -> FrameData:
+        return self.cache.get(frame_id)
+
+    # -- annotations -----------------------------------------------------------------------
+    @property
+    def label_set(self) -> str:
+        return self.config.label_set
+
+    def annotations(self, frame_id: str) -> FrameAnnotations:
+        return self.store.frame(frame_id, self.label_set)
+
+    def page_state(self, frame_id: str) -> dict:
+        anns = self.annotations(frame_id)
+        counts = {}
+        if anns.cuboids:
+            xyz = self.frame(frame_id).xyz
+            n = count_points_in_boxes(xyz, cuboids_to_array(anns.cuboids))
+            counts = {c.id: int(k) for c, k in zip(anns.cuboids, n)}
+        last = self.store.history(self.label_set, limit=1)
+        return {"schema": SCHEMA, "frame": frame_id, "label_set": self.label_set,
+                "rev": last[0].seq if last else 0, "saved_at": last[0].ts if last else None,
+                "annotations": [a.to_dict() for a in anns], "points_inside": counts}
+
+    def commit(self, frame_id: str, upserts=(), deletes=()) -> dict:
+        """Save changes of one frame (one transaction, one undo step) -> its new page state."""
+        upserts, deletes = list(upserts), list(deletes)
+        if upserts or deletes:
+            self.store.apply(frame_id, upserts=upserts, deletes=deletes, label_set=self.label_set,
+                             author=self.config.author)
+            for a in upserts:
+                if getattr(a, "track_id", None) is not None and self._max_track is not None:
+                    self._max_track = max(self._max_track, int(a.track_id))
+        return self.page_state(frame_id)
+
+    def next_track_id(self) -> int:
+        """A track id no annotation of the label set uses yet."""
+        if self._max_track is None:
+            ids = [a.track_id for f in self.store.frames(self.label_set)
+                   for a in self.store.frame(f, self.label_set) if getattr(a, "track_id", None) is not None]
+            self._max_track = max(ids, default=0)
+        self._max_track += 1
+        return self._max_track
+
+    def saved_label(self, state: dict | None) -> str:
+        if not state or not state.get("saved_at"):
+            return "saved · no changes yet"
+        return f"saved ✓ {time.strftime('%H:%M:%S', time.localtime(state['saved_at']))} · rev {state['rev']}"

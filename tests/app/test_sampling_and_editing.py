@@ -1,0 +1,128 @@
+"""Pure functions of the app: point budgets, key edits in the box's own axes, key bindings."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from pointlabel.app import editing, ids
+from pointlabel.app.callbacks.frames import step_frame
+from pointlabel.app.keys import BINDINGS, help_rows, keymap
+from pointlabel.app.sampling import downsample_to_budget, range_mask, voxel_indices
+from pointlabel.model import Cuboid, Polyline3D
+
+
+def test_voxel_indices_keeps_the_first_point_of_each_voxel():
+    pts = np.array([[0.1, 0.1, 0.1], [0.2, 0.3, 0.1], [1.5, 0.1, 0.1], [0.9, 0.9, 0.9], [1.6, 0.2, 0.0]], np.float32)
+    # voxels of 1 m: (0,0,0) holds points 0, 1, 3; (1,0,0) holds 2 and 4
+    assert voxel_indices(pts, 1.0).tolist() == [0, 2]
+
+
+def test_downsample_keeps_everything_under_the_budget():
+    pts = np.random.default_rng(1).normal(size=(500, 3)).astype(np.float32)
+    idx, voxel = downsample_to_budget(pts, 1000)
+    assert voxel is None and idx.tolist() == list(range(500))
+
+
+@pytest.mark.parametrize("n,budget", [(200_000, 20_000), (1_000_000, 50_000)])
+def test_downsample_fills_85_to_100_percent_of_the_budget_with_real_points(n, budget):
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(-50, 50, size=(n, 2))
+    z = np.where(rng.random(n) < 0.2, rng.uniform(0, 3, n), rng.normal(0, 0.03, n))
+    pts = np.c_[xy, z].astype(np.float32)
+    idx, voxel = downsample_to_budget(pts, budget)
+    assert voxel is not None and voxel > 0
+    assert 0.85 * budget <= len(idx) <= budget
+    assert len(np.unique(idx)) == len(idx) and idx.min() >= 0 and idx.max() < n
+
+
+def test_range_mask_is_horizontal_distance():
+    pts = np.array([[3, 4, 100], [30, 40, 0], [0, 1, 0]], np.float32)  # ranges 5, 50, 1
+    assert range_mask(pts, 2, 10).tolist() == [True, False, False]
+
+
+def _box(yaw=0.0):
+    return Cuboid(center=(10, 5, 1), size_lwh=(4, 2, 1.5), yaw=yaw)
+
+
+def test_nudge_moves_in_the_box_own_axes():
+    b = _box(yaw=math.pi / 2)  # heading along +y
+    fwd = editing.nudge_cuboid(b, "move_forward")
+    assert np.allclose(fwd.center, (10, 5.05, 1))
+    left = editing.nudge_cuboid(b, "move_left", coarse=True)  # the box's left is -x here
+    assert np.allclose(left.center, (9.5, 5, 1))
+    assert np.allclose(editing.nudge_cuboid(b, "move_up").center, (10, 5, 1.05))
+
+
+def test_nudge_turns_and_resizes():
+    b = _box()
+    assert math.isclose(editing.nudge_cuboid(b, "rotate_ccw").yaw, math.radians(1))
+    assert math.isclose(editing.nudge_cuboid(b, "rotate_cw", coarse=True).yaw, -math.radians(10))
+    assert editing.nudge_cuboid(b, "longer").size_lwh == pytest.approx((4.05, 2, 1.5))
+    assert editing.nudge_cuboid(b, "narrower", coarse=True).size_lwh == pytest.approx((4, 1.5, 1.5))
+    tiny = Cuboid(center=(0, 0, 0), size_lwh=(0.06, 1, 1), yaw=0)
+    assert editing.nudge_cuboid(tiny, "shorter", coarse=True).size_lwh[0] == editing.MIN_SIZE
+    assert editing.nudge_cuboid(b, "move_back").id == b.id  # same annotation, new state
+
+
+def test_fields_round_trip_and_yaw_in_degrees():
+    b = _box(yaw=0.3)
+    f = editing.cuboid_fields(b)
+    assert f["yaw"] == round(math.degrees(0.3), 2)
+    assert editing.cuboid_with_fields(b, f) is b  # nothing typed: the same object, no save
+    moved = editing.cuboid_with_fields(b, {**f, "x": "12.5", "yaw": 90})
+    assert moved.center[0] == 12.5 and math.isclose(moved.yaw, math.pi / 2)
+    with pytest.raises(ValueError):
+        editing.cuboid_with_fields(b, {"l": 0})
+    with pytest.raises(ValueError):
+        editing.cuboid_with_fields(b, {"x": "abc"})
+
+
+def test_polyline_vertex_edits():
+    p = Polyline3D(vertices=[(0, 0, 0), (1, 0, 0)])
+    p = editing.add_vertex(p, (2, 0, 0))
+    p = editing.add_vertex(p, (0.5, 1, 0), after=0)
+    assert [v[:2] for v in p.vertices] == [(0, 0), (0.5, 1), (1, 0), (2, 0)]
+    p = editing.move_vertex(p, 1, (0.5, 2, 0.3))
+    assert p.vertices[1] == (0.5, 2, 0.3)
+    closed = editing.toggle_closed(p)
+    assert closed.closed and not editing.toggle_closed(closed).closed
+    two = editing.delete_vertex(editing.delete_vertex(closed, 0), 0)
+    assert len(two.vertices) == 2 and not two.closed  # two vertices cannot stay closed
+    assert editing.nudge_vertex(p, 0, "move_left").vertices[0] == (0, 0.05, 0)
+    assert editing.nudge_vertex(p, 0, "rotate_cw") is p
+
+
+def test_keymap_covers_every_binding_and_nudge():
+    km = keymap()
+    assert sum(len(k) for k, *_ in BINDINGS) == len(km)  # no key bound twice
+    nudges = {t["nudge"] for t in km.values() if "nudge" in t}
+    assert nudges == set(editing.NUDGE_ACTIONS)
+    assert km["ctrl+z"] == {"click": ids.UNDO_BTN} and km["ctrl+shift+z"] == {"click": ids.REDO_BTN}
+    assert all(k == k.lower() for k in km)
+    assert any("Shift" in keys for _, keys, _ in help_rows())
+
+
+def test_step_frame():
+    assert step_frame(ids.NEXT_BTN, 3, 10) == 4
+    assert step_frame(ids.NEXT_BTN, 9, 10) == 9
+    assert step_frame(ids.PREV_BTN, 0, 10) == 0
+    assert step_frame(ids.PLAY_INTERVAL, 9, 10) == 0  # playback wraps around
+    assert step_frame("something-else", 3, 10) is None
+
+
+def test_dragging_an_outline_in_a_box_view():
+    from pointlabel.app.callbacks.cuboids import shape_edit
+    b = _box(yaw=math.pi / 2)  # heading +y: the box's own x is LiDAR +y, its own y is LiDAR -x
+    # top view: the front edge dragged 1 m forward -> 1 m longer, centre 0.5 m forward
+    top = editing.cuboid_from_view_rect(b, "top", -2, 3, -1, 1)
+    assert top.size_lwh == pytest.approx((5, 2, 1.5)) and np.allclose(top.center, (10, 5.5, 1))
+    # side view: raised by 0.2 m, same size
+    side = editing.cuboid_from_view_rect(b, "side", -2, 2, -0.55, 0.95)
+    assert side.size_lwh == pytest.approx((4, 2, 1.5)) and np.allclose(side.center, (10, 5, 1.2))
+    # front view (box -y to the right): the outline moved 0.5 m right = 0.5 m to the box's right
+    front = editing.cuboid_from_view_rect(b, "front", -0.5, 1.5, -0.75, 0.75)
+    assert np.allclose(front.center, (10.5, 5, 1))  # the box's right is LiDAR +x here
+    assert shape_edit({"shapes[1].y0": -0.5, "shapes[1].y1": 1.0}) == ("side", {"y0": -0.5, "y1": 1.0})
+    assert shape_edit({"xaxis.range[0]": 1}) is None and shape_edit(None) is None
