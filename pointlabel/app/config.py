@@ -1,10 +1,13 @@
-"""Settings of one app instance: class lists, point budgets, where exports go."""
+"""Settings of one app instance: class lists, guidelines, point budgets, where exports go."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_CLASSES = ("Car", "Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist", "Tram", "Misc")
+# The 3D view's default point budget: the largest that keeps a frame switch of a 120k-point
+# sweep under 1.5 s to painted in headless Chromium with software WebGL (benchmarks/bench_app.py).
+DEFAULT_BUDGET_3D = 50_000
 DEFAULT_POLYLINE_CLASSES = ("lane", "road_edge", "curb", "stop_line", "crosswalk")
 
 
@@ -13,7 +16,7 @@ class PointBudget:
     """The most points each view receives; above it the cloud is voxel-downsampled (the
     region of the selected box always keeps full resolution)."""
 
-    view3d: int = 150_000
+    view3d: int = DEFAULT_BUDGET_3D
     bev: int = 80_000
     camera: int = 25_000
 
@@ -23,7 +26,12 @@ class PointBudget:
 
 @dataclass(frozen=True)
 class AppConfig:
-    classes: tuple[str, ...] = DEFAULT_CLASSES
+    """`classes`: the cuboid classes offered (None: the guidelines' classes, in their order);
+    `guidelines`: the project's guidelines (pointlabel.qa.guidelines; None: the default), which
+    also give the class colours, the guideline text shown per class, and the checks' limits."""
+
+    classes: tuple[str, ...] | None = None
+    guidelines: object | None = None
     polyline_classes: tuple[str, ...] = DEFAULT_POLYLINE_CLASSES
     label_set: str = "default"
     budget: PointBudget = field(default_factory=PointBudget)

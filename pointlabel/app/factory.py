@@ -10,25 +10,36 @@ from dash import Dash
 
 from pointlabel.app.callbacks import register_all
 from pointlabel.app.compression import enable_gzip
-from pointlabel.app.config import AppConfig, PointBudget
+from pointlabel.app.config import DEFAULT_CLASSES, AppConfig, PointBudget
 from pointlabel.app.layout import build_layout, initial_frame_index
 from pointlabel.app.session import AppSession
+from pointlabel.qa.guidelines import default_guidelines
 
 ASSETS = Path(__file__).with_name("assets")
 
 
+def resolved(config: AppConfig) -> AppConfig:
+    """The config with its guidelines (default ones if none) and its class list (the
+    guidelines' classes if none was given) filled in."""
+    guidelines = config.guidelines or default_guidelines()
+    classes = config.classes or tuple(guidelines.classes) or DEFAULT_CLASSES
+    return replace(config, guidelines=guidelines, classes=tuple(classes))
+
+
 def create_app(dataset, store, config: AppConfig | None = None, *, classes=None, polyline_classes=None,
                label_set: str | None = None, budget: PointBudget | None = None,
-               export_dir: str | Path | None = None) -> Dash:
+               export_dir: str | Path | None = None, guidelines=None) -> Dash:
     """The annotation app. `dataset`: any dataset of pointlabel.datasets (open_dataset);
-    `store`: its AnnotationStore. Keyword arguments override fields of `config`.
+    `store`: its AnnotationStore; `guidelines`: pointlabel.qa.guidelines.Guidelines (default:
+    default_guidelines()), whose classes and colours the app offers unless `classes` is given.
+    Keyword arguments override fields of `config`.
     The session (dataset, store, frame cache) is at `app.pointlabel_session`."""
     config = config or AppConfig()
     overrides = {k: v for k, v in {"classes": tuple(classes) if classes else None,
                                    "polyline_classes": tuple(polyline_classes) if polyline_classes else None,
-                                   "label_set": label_set, "budget": budget,
+                                   "label_set": label_set, "budget": budget, "guidelines": guidelines,
                                    "export_dir": Path(export_dir) if export_dir else None}.items() if v is not None}
-    config = replace(config, **overrides)
+    config = resolved(replace(config, **overrides))
     session = AppSession(dataset, store, config)
     app = Dash(__name__, title="pointlabel", assets_folder=str(ASSETS), update_title=None,
                suppress_callback_exceptions=False)

@@ -12,6 +12,9 @@ NUDGE = "nudge-store"                  # {"action", "coarse", "ts"} from a key p
 KEYMAP = "keymap-store"                # the key bindings handed to assets/pointlabel.js
 CONFIG = "config-store"                # the published point budgets and the page's cameras
 URL = "url"                            # ?frame=<id>: a reload reopens the same frame
+FINDINGS = "findings-store"            # the last QA checks' findings (app.review: findings state)
+REVIEW_ITEMS = "review-items-store"    # the review list's rows as shown (a row click reads its item)
+FOCUS = "focus-store"                  # {"frame","x","y","z","radius","ts"}: centre the 3D view and BEV there
 
 # -- header ----------------------------------------------------------------------------------
 FRAME_SLIDER = "frame-slider"
@@ -79,6 +82,36 @@ OBJECT_ROW = "object-row"
 
 CUBOID_FIELDS = ("x", "y", "z", "l", "w", "h", "yaw")
 VERTEX_FIELDS = ("vx", "vy", "vz")
+
+
+GUIDE_TEXT = "guide-text"              # the guidelines' text for the selected / current class
+OBJECT_FILTER = "object-filter"        # ["rejected"]: the object list shows only rejected items
+
+# -- side panel tabs -------------------------------------------------------------------------
+TAB_LABEL_BTN = "tab-label-btn"
+TAB_REVIEW_BTN = "tab-review-btn"
+LABEL_PANEL = "label-panel"
+REVIEW_PANEL = "review-panel"
+
+# -- review ----------------------------------------------------------------------------------
+CHECK_SEQUENCE_BTN = "check-sequence-btn"
+CHECK_FRAME_BTN = "check-frame-btn"
+REVIEW_SUMMARY = "review-summary"
+REVIEW_VIEW = "review-view-radio"      # "findings" | "rejected"
+SEVERITY_FILTER = "severity-filter"    # "all" | "error" | "warning" | "info"
+REVIEW_LIST = "review-list"
+REVIEW_ROW = "review-row"
+REVIEW_VERDICT = "review-verdict"      # the selected annotation's verdict and comment
+REVIEW_GUIDE = "review-guide"
+REVIEW_COMMENT = "review-comment"
+REVIEW_ACCEPT_BTN = "review-accept-btn"
+REVIEW_REJECT_BTN = "review-reject-btn"
+REVIEW_EXPORT_BTN = "review-export-btn"
+REVIEW_DOWNLOAD = "review-download"
+
+
+def review_row(k: int) -> dict:
+    return {"type": REVIEW_ROW, "index": k}
 
 
 def class_button(name: str) -> dict:

@@ -6,10 +6,14 @@ Page state (schema 1), the current frame's annotations as the store holds them (
 
     {"schema": 1, "frame": "000008", "label_set": "default", "rev": 57, "saved_at": 1764...,
      "annotations": [Cuboid/Polyline3D/DontCare .to_dict(), ...],
-     "points_inside": {"<cuboid id>": 812, ...}}
+     "points_inside": {"<cuboid id>": 812, ...},
+     "verdicts": {"<annotation id>": {"verdict": "rejected", "comment": "...", "reviewer": "app",
+                                      "ts": 1764..., "changed_since": false}, ...}}
 
 `rev` is the store's latest history sequence number: it grows with every saved change, so
-the page can show which saved state it displays.
+the page can show which saved state it displays. `verdicts` are the QA review's current
+verdicts on the frame's annotations (pointlabel.qa.review.ReviewBook, in the same SQLite file);
+`changed_since`: the annotation was edited after its verdict.
 """
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from pointlabel.app.config import AppConfig
 from pointlabel.app.state import FrameCache, FrameData
 from pointlabel.geometry.boxes import count_points_in_boxes, cuboids_to_array
 from pointlabel.model import FrameAnnotations
+from pointlabel.qa.guidelines import default_guidelines
+from pointlabel.qa.review import ReviewBook, Verdict
 
 SCHEMA = 1
 
@@ -32,9 +38,15 @@ def annotations_of(state: dict | None) -> FrameAnnotations | None:
     return FrameAnnotations.from_dict({"frame": state["frame"], "annotations": state["annotations"]})
 
 
+def verdict_json(v: Verdict) -> dict:
+    """A review verdict as the page state holds it."""
+    return {"verdict": v.verdict, "comment": v.comment, "reviewer": v.reviewer, "ts": v.ts,
+            "changed_since": bool(v.changed_since)}
+
+
 class SerializedStore:
-    """The annotation store behind a lock: Dash runs callbacks on several threads, and one
-    SQLite connection must not be used by two of them at once."""
+    """The annotation store (or the review book) behind a lock: Dash runs callbacks on several
+    threads, and one SQLite connection must not be used by two of them at once."""
 
     def __init__(self, store):
         self._store = store
@@ -62,7 +74,11 @@ class AppSession:
         self.frame_ids = self.cache.frame_ids
         self.camera_names = self._camera_names()
         self.export_dir = Path(config.export_dir) if config.export_dir else Path(store.path).parent / "kitti_export"
+        self.guidelines = config.guidelines or default_guidelines()
+        self.class_colours = {name: g.colour for name, g in self.guidelines.classes.items()}
+        self.review = SerializedStore(ReviewBook(self.store, config.label_set))
         self._max_track: int | None = None
+        self._has_rgb: bool | None = None
 
     def _camera_names(self) -> list[str]:
         if not self.frame_ids:
@@ -80,6 +96,12 @@ class AppSession:
 
     def frame(self, frame_id: str) -> FrameData:
         return self.cache.get(frame_id)
+
+    def has_rgb(self) -> bool:
+        """The dataset's clouds carry colour (judged by its first frame)."""
+        if self._has_rgb is None:
+            self._has_rgb = bool(self.frame_ids) and self.frame(self.frame_ids[0]).cloud.rgb is not None
+        return self._has_rgb
 
     # -- annotations -----------------------------------------------------------------------
     @property
@@ -99,7 +121,8 @@ class AppSession:
         last = self.store.history(self.label_set, limit=1)
         return {"schema": SCHEMA, "frame": frame_id, "label_set": self.label_set,
                 "rev": last[0].seq if last else 0, "saved_at": last[0].ts if last else None,
-                "annotations": [a.to_dict() for a in anns], "points_inside": counts}
+                "annotations": [a.to_dict() for a in anns], "points_inside": counts,
+                "verdicts": {v.annotation: verdict_json(v) for v in self.review.verdicts(frame=frame_id).values()}}
 
     def commit(self, frame_id: str, upserts=(), deletes=()) -> dict:
         """Save changes of one frame (one transaction, one undo step) -> its new page state."""

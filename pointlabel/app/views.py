@@ -46,14 +46,14 @@ def scene(session: AppSession, frame_id: str, colour_mode: str, size: float, ran
     return scene_figure(frame.xyz[idx], point_colours(frame.cloud, idx, colour_mode), size,
                         None if focus is None else frame.xyz[focus],
                         None if focus is None else point_colours(frame.cloud, focus, colour_mode),
-                        anns, selection)
+                        anns, selection, session.class_colours)
 
 
 def bev(session: AppSession, frame_id: str, colour_mode: str, range_m, selection=None):
     frame = session.frame(frame_id)
     idx, _ = view_points(session, frame_id, session.config.budget.bev, range_m)
     return bev_figure(frame.xyz[idx], point_colours(frame.cloud, idx, colour_mode), 2.0,
-                      session.annotations(frame_id), selection)
+                      session.annotations(frame_id), selection, session.class_colours)
 
 
 def camera_points(session: AppSession, frame_id: str, camera: str):
@@ -79,7 +79,7 @@ def camera(session: AppSession, frame_id: str, name: str, selection=None):
     uv, depth = camera_points(session, frame_id, name)
     image = frame.camera_image(name, session.config.image_max_width)
     return camera_figure(frame.rig[name], image, uv, depth, session.annotations(frame_id), selection,
-                         sync_label(name, frame.sync.get(name)))
+                         sync_label(name, frame.sync.get(name)), session.class_colours)
 
 
 def box_views(session: AppSession, frame_id: str, anns, selection, points_inside: dict):
@@ -88,7 +88,8 @@ def box_views(session: AppSession, frame_id: str, anns, selection, points_inside
         return box_views_figure(None)
     xyz = session.frame(frame_id).xyz
     near = points_in_cuboid_mask(xyz, sel, margin=session.config.focus_margin)
-    return box_views_figure(sel, xyz[near], points_inside.get(sel.id), session.config.focus_margin)
+    return box_views_figure(sel, xyz[near], points_inside.get(sel.id), session.config.focus_margin,
+                            session.class_colours)
 
 
 def overlays(session: AppSession, frame_id: str, anns, selection) -> dict:
@@ -96,10 +97,11 @@ def overlays(session: AppSession, frame_id: str, anns, selection) -> dict:
     3D focus points: {"scene": [...], "focus": (pts, colours) | None, "bev": [...],
     "cameras": {name: [...]}}."""
     frame = session.frame(frame_id)
-    out = {"scene": overlay_3d(anns, selection), "bev": overlay_bev(anns, selection), "cameras": {}}
+    colours = session.class_colours
+    out = {"scene": overlay_3d(anns, selection, colours), "bev": overlay_bev(anns, selection, colours), "cameras": {}}
     for name in session.camera_names:
         if frame.rig is not None and name in frame.rig.cameras:
-            out["cameras"][name] = overlay_camera(anns, selection, frame.rig[name])
+            out["cameras"][name] = overlay_camera(anns, selection, frame.rig[name], colours)
     return out
 
 

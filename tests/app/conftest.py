@@ -195,3 +195,29 @@ def chrome():
 @pytest.fixture
 def page(chrome):
     return Page(chrome)
+
+
+LIFTED_FRAME = "000008"
+
+
+@pytest.fixture
+def lifted_car(kitti_root, tmp_path):
+    """A label set with one fault for the review workflow: the KITTI reference boxes of frame
+    000008 and its neighbours in the store's 'default' set, the car with the most returns in
+    000008 lifted by 1 m -> (dataset, store, the lifted car)."""
+    import numpy as np
+
+    from pointlabel.datasets.detect import open_dataset
+    from pointlabel.geometry.boxes import count_points_in_boxes, cuboids_to_array
+    from pointlabel.store import open_store
+    dataset = open_dataset(kitti_root)
+    store = open_store(dataset, tmp_path / "labels.sqlite")
+    i = dataset.frame_ids.index(LIFTED_FRAME)
+    for fid in dataset.frame_ids[i - 1:i + 2]:
+        store.apply(fid, upserts=list(dataset.reference(fid).cuboids))
+    cars = [c for c in store.frame(LIFTED_FRAME).cuboids if c.label == "Car"]
+    xyz = dataset.load_cloud(LIFTED_FRAME).xyz
+    car = cars[int(np.argmax(count_points_in_boxes(xyz, cuboids_to_array(cars))))]
+    lifted = car.replace(center=np.add(car.center, [0.0, 0.0, 1.0]))
+    store.apply(LIFTED_FRAME, upserts=[lifted])
+    return dataset, store, lifted

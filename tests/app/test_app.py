@@ -10,6 +10,7 @@ import pytest
 
 from pointlabel.app import create_app, ids
 from pointlabel.app.callbacks.page import editor_view
+from pointlabel.app.config import DEFAULT_BUDGET_3D
 from pointlabel.app.keys import keymap
 from pointlabel.app.layout import objects
 from pointlabel.model import Cuboid, FrameAnnotations, Polyline3D
@@ -61,8 +62,9 @@ def _update(client, output, inputs, state=(), changed=None):
 
 
 def test_a_sweep_reaches_the_browser_as_typed_arrays_within_budget(app):
-    """The 3D figure of a 122k-point KITTI sweep, as Dash sends it: binary typed arrays, and
-    on the wire (gzip) no more than 1.5x the raw float32 xyz bytes."""
+    """The 3D figure of a 122k-point KITTI sweep, as Dash sends it: binary typed arrays,
+    voxel-downsampled to the default 3D budget, and on the wire (gzip) no more than 1.5x the
+    raw float32 xyz bytes of the points sent."""
     client = app.server.test_client()
     index = app.pointlabel_session.index_of(FRAME)
     r = _update(client, "graph-3d.figure",
@@ -74,8 +76,10 @@ def test_a_sweep_reaches_the_browser_as_typed_arrays_within_budget(app):
     fig = json.loads(gzip.decompress(r.data))["response"]["graph-3d"]["figure"]
     cloud = fig["data"][0]
     assert cloud["x"]["dtype"] == "f4" and cloud["marker"]["color"]["dtype"] == "u1"
-    n = len(app.pointlabel_session.frame(FRAME).xyz)
-    assert len(np.frombuffer(__import__("base64").b64decode(cloud["x"]["bdata"]), np.float32)) == n  # all of it
+    budget = app.pointlabel_session.config.budget.view3d
+    assert budget == DEFAULT_BUDGET_3D < len(app.pointlabel_session.frame(FRAME).xyz)
+    n = len(np.frombuffer(__import__("base64").b64decode(cloud["x"]["bdata"]), np.float32))
+    assert 0.85 * budget <= n <= budget  # the voxel grid holds 85-100 % of the budget
     assert wire <= 1.5 * n * 12, (wire, n * 12)
 
 

@@ -14,7 +14,7 @@ from pointlabel.app.figures import overlays
 from pointlabel.app.figures.box_views import box_local, box_views_figure
 from pointlabel.app.figures.camera import camera_figure, image_trace, sync_label
 from pointlabel.app.figures.overlays import OVERLAY_SLOTS, overlay_3d, overlay_bev, overlay_camera
-from pointlabel.app.figures.points import point_colours, rgb_palette_index, rgb_palette_scale
+from pointlabel.app.figures.points import point_colours, rgb_palette
 from pointlabel.app.figures.scene import SCENE_BASE, scene_figure
 from pointlabel.app.state import CameraImage
 from pointlabel.datasets.base import SyncMatch
@@ -129,9 +129,23 @@ def test_point_colours_quantise_and_fall_back():
     d = point_colours(Cloud, idx, "distance")
     assert d.values[1] > d.values[0]  # 5 m vs 2 m
     rgb = point_colours(Cloud, idx, "rgb")
-    scale = rgb_palette_scale()
+    scale = rgb.colorscale
+    assert len(scale) == 256 and rgb.values.dtype == np.uint8 and (rgb.cmin, rgb.cmax) == (0, 255)
     assert [scale[i][1] for i in rgb.values] == ["rgb(255,0,0)", "rgb(0,255,0)", "rgb(0,0,255)"]
-    assert rgb_palette_index(np.array([[255, 255, 255]], np.uint8))[0] == 255
+    assert [scale[i][0] for i in rgb.values] == [i / 255 for i in rgb.values]  # stop i sits at value i
+
+
+def test_rgb_palette_keeps_up_to_256_colours_exactly_and_approximates_more():
+    rng = np.random.default_rng(0)
+    few = rng.integers(0, 256, size=(200, 3), dtype=np.uint8)[rng.integers(0, 200, 5000)]  # 200 colours
+    p = rgb_palette(few)
+    shown = np.array([[int(v) for v in p.colorscale[i][1][4:-1].split(",")] for i in p.values])
+    assert np.array_equal(shown, few)
+    many = rng.integers(0, 256, size=(20_000, 3), dtype=np.uint8)
+    p = rgb_palette(many)
+    shown = np.array([[int(v) for v in p.colorscale[i][1][4:-1].split(",")] for i in p.values])
+    assert np.abs(shown - many.astype(int)).mean() < 20  # 256 median-cut colours for 16M possible
+    assert len(rgb_palette(np.zeros((0, 3), np.uint8)).values) == 0
 
 
 def test_image_trace_places_the_downscaled_image_in_original_pixels():

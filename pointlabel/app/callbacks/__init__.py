@@ -8,13 +8,25 @@
 
   clicks (3D, BEV, cameras, point field) ─► clientside routing ─► select / fit / vertex request
   keys ─► clientside: press a button, or send a nudge ─► nudge callback
+  review: checks ─► findings ─► review list ─► row click ─► frame, selection, view focus;
+          accept / reject ─► page state's verdicts (see callbacks.review)
 """
 from __future__ import annotations
 
-from pointlabel.app.callbacks import (clicks, cuboids, frames, history, page, polylines, proposals,
-                                      selection, views)
+from pointlabel.app.callbacks import (
+    clicks,
+    cuboids,
+    frames,
+    history,
+    page,
+    polylines,
+    proposals,
+    review,
+    selection,
+    views,
+)
 
 
 def register_all(app, session) -> None:
-    for module in (frames, views, page, selection, clicks, cuboids, proposals, polylines, history):
+    for module in (frames, views, page, selection, clicks, cuboids, proposals, polylines, history, review):
         module.register(app, session)

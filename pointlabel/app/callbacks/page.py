@@ -58,11 +58,13 @@ def register(app, session) -> None:
     def saved(state):
         return session.saved_label(state)
 
-    @app.callback(Output(ids.OBJECT_LIST, "children"), Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"))
-    def object_list(state, selection):
+    @app.callback(Output(ids.OBJECT_LIST, "children"), Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"),
+                  Input(ids.OBJECT_FILTER, "value"))
+    def object_list(state, selection, only):
         if not state:
             return no_update
-        return objects.rows(state["annotations"], state.get("points_inside", {}), (selection or {}).get("id"))
+        return objects.rows(state["annotations"], state.get("points_inside", {}), (selection or {}).get("id"),
+                            state.get("verdicts", {}), objects.ONLY_REJECTED in (only or []))
 
     @app.callback(Output(ids.SELECTED_TITLE, "children"), Output(ids.EDITOR_CUBOID, "style"),
                   Output(ids.EDITOR_POLYLINE, "style"),

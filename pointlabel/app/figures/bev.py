@@ -21,19 +21,22 @@ def bev_bounds(pts_lidar, pad: float = 0.05) -> tuple[float, float, float, float
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 
-def bev_layout(bounds: tuple[float, float, float, float] = (-40.0, 40.0, -40.0, 40.0)) -> dict:
+def bev_layout(bounds: tuple[float, float, float, float] = (-40.0, 40.0, -40.0, 40.0),
+               frame_id: str | None = None) -> dict:
     axis = {"showgrid": True, "gridcolor": "#2a3038", "zeroline": False, "color": "#8a939e",
             "ticks": "", "tickfont": {"size": 9}}
-    return base_layout(uirevision="bev", dragmode="pan",
+    return base_layout(uirevision="bev", dragmode="pan", meta={"frame": frame_id},
                        margin={"l": 28, "r": 4, "t": 4, "b": 20},
                        xaxis={**axis, "range": [bounds[0], bounds[1]]},
                        yaxis={**axis, "range": [bounds[2], bounds[3]], "scaleanchor": "x", "scaleratio": 1})
 
 
-def bev_figure(pts_lidar, colours: PointColours, size: float, annotations=None, selection=None) -> go.Figure:
+def bev_figure(pts_lidar, colours: PointColours, size: float, annotations=None, selection=None,
+               class_colours=None) -> go.Figure:
     """pts_lidar: (M, 3) float32 LiDAR frame, already downsampled to the BEV budget."""
-    return go.Figure(data=[cloud_trace_bev(pts_lidar, colours, size), *overlay_bev(annotations, selection)],
-                     layout=bev_layout(bev_bounds(pts_lidar)))
+    return go.Figure(data=[cloud_trace_bev(pts_lidar, colours, size),
+                           *overlay_bev(annotations, selection, class_colours)],
+                     layout=bev_layout(bev_bounds(pts_lidar), getattr(annotations, "frame_id", None)))
 
 
 def empty_bev_figure() -> go.Figure:

@@ -17,14 +17,16 @@ def box_local(cuboid, pts_lidar: np.ndarray) -> np.ndarray:
     return (np.asarray(pts_lidar, dtype=float) - np.asarray(cuboid.center)) @ cuboid.rotation
 
 
-def box_views_figure(cuboid=None, pts_lidar=None, n_inside: int | None = None, margin: float = 1.0) -> go.Figure:
-    """cuboid: the selected Cuboid or None; pts_lidar: (K, 3) LiDAR points near it."""
+def box_views_figure(cuboid=None, pts_lidar=None, n_inside: int | None = None, margin: float = 1.0,
+                     class_colours=None) -> go.Figure:
+    """cuboid: the selected Cuboid or None; pts_lidar: (K, 3) LiDAR points near it; class_colours:
+    class -> colour (the guidelines')."""
     fig = make_subplots(rows=1, cols=3, subplot_titles=[v[0] for v in VIEWS], horizontal_spacing=0.03)
     half = np.asarray(cuboid.size_lwh if cuboid is not None else (1, 1, 1), dtype=float) / 2
     local = box_local(cuboid, pts_lidar) if cuboid is not None and pts_lidar is not None and len(pts_lidar) \
         else np.zeros((0, 3))
     inside = np.all(np.abs(local) <= half + 1e-9, axis=1) if len(local) else np.zeros(0, bool)
-    colour = class_colour(cuboid.label) if cuboid is not None else "#888"
+    colour = class_colour(cuboid.label, class_colours) if cuboid is not None else "#888"
     for col, (title, a, b) in enumerate(VIEWS, start=1):
         sign = -1.0 if title == "front" else 1.0  # the front view looks at the box's face: its left is right
         fig.add_trace(go.Scattergl(x=(sign * local[:, a]).astype(np.float32), y=local[:, b].astype(np.float32),

@@ -42,12 +42,13 @@ def image_trace(image) -> go.Image:
     return go.Image(source=image.uri, x0=dx / 2 - 0.5, y0=dy / 2 - 0.5, dx=dx, dy=dy, hoverinfo="skip", name="image")
 
 
-def camera_figure(sensor, image, uv_img, depth, annotations=None, selection=None, title: str = "") -> go.Figure:
+def camera_figure(sensor, image, uv_img, depth, annotations=None, selection=None, title: str = "",
+                  class_colours=None) -> go.Figure:
     """sensor: the rig's CameraSensor; image: CameraImage or None; uv_img: (M, 2) pixels and
     depth (M,) metres of the LiDAR points that fall in the image."""
     w, h = sensor.camera.size
     img = image_trace(image) if image is not None else go.Image(z=np.zeros((1, 1, 3), dtype=np.uint8), name="image")
-    traces = [img, depth_points_trace(uv_img, depth), *overlay_camera(annotations, selection, sensor)]
+    traces = [img, depth_points_trace(uv_img, depth), *overlay_camera(annotations, selection, sensor, class_colours)]
     return go.Figure(data=traces, layout=camera_layout(w, h, title or sensor.name))
 
 

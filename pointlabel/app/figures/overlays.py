@@ -15,7 +15,7 @@ sampled along their length when the lens distorts (calibration.projection.projec
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import plotly.graph_objects as go
@@ -23,7 +23,13 @@ import plotly.graph_objects as go
 from calibration.cuboid_topology import EDGES
 from calibration.projection import polyline_segments, project_segments, segments_to_path
 from pointlabel.app.figures.style import PROPOSAL_COLOUR, SELECTED_COLOUR, class_colour
-from pointlabel.model import STATUS_PROPOSAL, STATUS_REJECTED, Cuboid, FrameAnnotations, Polyline3D
+from pointlabel.model import (
+    STATUS_PROPOSAL,
+    STATUS_REJECTED,
+    Cuboid,
+    FrameAnnotations,
+    Polyline3D,
+)
 
 OVERLAY_SLOTS = ("boxes", "proposals", "centres", "selected", "polylines", "vertices", "active")
 
@@ -97,11 +103,13 @@ def _trace(dim: int, name: str, path, ids, mode: str, line=None, marker=None, pr
 
 
 def overlay_traces(anns: FrameAnnotations | None, selection: dict | None, project: Projector,
-                   dim: int, bottom_only: bool = False, visible_point: Callable | None = None) -> list:
+                   dim: int, bottom_only: bool = False, visible_point: Callable | None = None,
+                   class_colours: Mapping[str, str] | None = None) -> list:
     """The OVERLAY_SLOTS traces of one view. `project` maps LiDAR segments to the view's
     coordinates (3D path, BEV path or camera pixels); `dim` is 3 for the 3D scene, else 2.
     `visible_point` maps (K, 3) LiDAR points to (K, dim) view coordinates with NaN where not
-    visible (for the marker slots); default: the first `dim` coordinates."""
+    visible (for the marker slots); default: the first `dim` coordinates. `class_colours`: class ->
+    colour of the project's guidelines (see style.class_colour)."""
     anns = anns or FrameAnnotations("")
     sel_id = (selection or {}).get("id")
     sel_vertex = (selection or {}).get("vertex")
@@ -110,10 +118,10 @@ def overlay_traces(anns: FrameAnnotations | None, selection: dict | None, projec
     cubs = [c for c in anns.cuboids if c.status != STATUS_REJECTED]
     confirmed = [c for c in cubs if c.status != STATUS_PROPOSAL]
     proposals = [c for c in cubs if c.status == STATUS_PROPOSAL]
-    seg_of = lambda c: cuboid_segments(c, bottom_only)  # noqa: E731
+    seg_of = lambda c: cuboid_segments(c, bottom_only)
 
     path, ids = _paths(confirmed, seg_of, project)
-    colour_of = {c.id: class_colour(c.label) for c in confirmed}
+    colour_of = {c.id: class_colour(c.label, class_colours) for c in confirmed}
     line = {"width": width, "color": [colour_of[i] for i in ids] if dim == 3 and ids else "#40c4ff"}
     boxes = _trace(dim, "boxes", path, ids, "lines", line=line)
 
@@ -127,7 +135,7 @@ def overlay_traces(anns: FrameAnnotations | None, selection: dict | None, projec
     shown = [c for c, k in zip(cubs, keep) if k]
     centres = _trace(dim, "centres", cv[keep] if len(shown) else None, [c.id for c in shown], "markers",
                      marker={"size": 5 if dim == 3 else 7, "symbol": "diamond" if dim == 3 else "circle",
-                             "color": [class_colour(c.label) for c in shown]},
+                             "color": [class_colour(c.label, class_colours) for c in shown]},
                      text=[f"{c.label} #{c.track_id}" if c.track_id is not None else c.label for c in shown])
 
     sel = anns.get(sel_id) if sel_id else None
@@ -141,7 +149,7 @@ def overlay_traces(anns: FrameAnnotations | None, selection: dict | None, projec
 
     lines = [p for p in anns.polylines if len(p.vertices) >= 2]
     path, ids = _paths(lines, lambda p: polyline_segments(p.points, p.closed), project)
-    colour_of = {p.id: class_colour(p.label) for p in lines}
+    colour_of = {p.id: class_colour(p.label, class_colours) for p in lines}
     polylines = _trace(dim, "polylines", path, ids, "lines",
                        line={"width": width, "color": [colour_of[i] for i in ids] if dim == 3 and ids else "#ffd54f"})
 
@@ -166,18 +174,19 @@ def overlay_traces(anns: FrameAnnotations | None, selection: dict | None, projec
     return [boxes, props, centres, selected, polylines, vertices, active]
 
 
-def overlay_3d(anns, selection) -> list:
-    return overlay_traces(anns, selection, path_3d, dim=3)
+def overlay_3d(anns, selection, class_colours=None) -> list:
+    return overlay_traces(anns, selection, path_3d, dim=3, class_colours=class_colours)
 
 
-def overlay_bev(anns, selection) -> list:
-    return overlay_traces(anns, selection, path_bev, dim=2, bottom_only=True)
+def overlay_bev(anns, selection, class_colours=None) -> list:
+    return overlay_traces(anns, selection, path_bev, dim=2, bottom_only=True, class_colours=class_colours)
 
 
-def overlay_camera(anns, selection, sensor) -> list:
+def overlay_camera(anns, selection, sensor, class_colours=None) -> list:
     def visible(pts):
         uv, _, valid = sensor.project_lidar(np.asarray(pts, dtype=float), in_image=True)
         uv = uv.copy()
         uv[~valid] = np.nan
         return uv
-    return overlay_traces(anns, selection, camera_projector(sensor), dim=2, visible_point=visible)
+    return overlay_traces(anns, selection, camera_projector(sensor), dim=2, visible_point=visible,
+                          class_colours=class_colours)

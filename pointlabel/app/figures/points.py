@@ -7,6 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+# At import, not in a callback: PIL imported by two request threads at once can be seen
+# half-initialised (plotly's JSON encoder looks for PIL.Image.Image while it loads).
+from PIL import Image
+
 COLOR_MODES = ("height", "intensity", "distance", "rgb")
 DEPTH_SCALE = "Turbo"
 
@@ -14,8 +18,9 @@ DEPTH_SCALE = "Turbo"
 @dataclass(frozen=True, eq=False)
 class PointColours:
     """values: (M,) uint8 mapped by the colourscale over [cmin, cmax]: one byte a point (the
-    quantised height / intensity / distance, or a palette index for 'rgb'), a quarter of
-    what float32 colours would add to the payload. `lo`/`hi`: the physical range shown."""
+    quantised height / intensity / distance, or a palette index for 'rgb', see rgb_palette),
+    a quarter of what float32 colours would add to the payload. `lo`/`hi`: the physical range
+    shown."""
 
     values: np.ndarray
     colorscale: object
@@ -38,20 +43,21 @@ def _robust_range(v: np.ndarray) -> tuple[float, float]:
     return float(lo), float(hi if hi > lo else lo + 1.0)
 
 
-def rgb_palette_index(rgb: np.ndarray) -> np.ndarray:
-    """(M, 3) uint8 -> (M,) uint8 index of a 3-3-2-bit palette (see rgb_palette_scale)."""
-    rgb = np.asarray(rgb, dtype=np.uint8)
-    return ((rgb[:, 0] >> 5) << 5 | (rgb[:, 1] >> 5) << 2 | (rgb[:, 2] >> 6)).astype(np.uint8)
-
-
-def rgb_palette_scale() -> list:
-    """A 256-stop colourscale whose stop i is the colour of palette index i: RGB clouds travel
-    as one byte a point instead of a colour string a point."""
-    stops = []
-    for i in range(256):
-        r, g, b = (i >> 5) & 7, (i >> 2) & 7, i & 3
-        stops.append([i / 255, f"rgb({r * 255 // 7},{g * 255 // 7},{b * 255 // 3})"])
-    return stops
+def rgb_palette(rgb: np.ndarray) -> PointColours:
+    """(M, 3) uint8 colours -> one byte a point: the index into a palette of the 256 colours
+    that best represent these points (median cut, no dithering), and a 256-stop colourscale
+    whose stop i is palette colour i. A scan with at most 256 distinct colours (the PCL mug
+    scene has 139) is shown exactly; a fixed 3-3-2-bit palette would leave it 28 colours."""
+    rgb = np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8).reshape(-1, 1, 3))
+    if len(rgb) == 0:
+        return PointColours(np.zeros(0, np.uint8), [[0.0, "rgb(0,0,0)"], [1.0, "rgb(0,0,0)"]], 0.0, 255.0)
+    quant = Image.fromarray(rgb).quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    index = np.asarray(quant, dtype=np.uint8).reshape(-1)
+    palette = np.asarray(quant.getpalette()[:768], dtype=int).reshape(-1, 3)
+    used = int(index.max()) + 1
+    palette = np.concatenate([palette[:used], np.repeat(palette[used - 1:used], 256 - used, axis=0)])
+    scale = [[i / 255, f"rgb({r},{g},{b})"] for i, (r, g, b) in enumerate(palette.tolist())]
+    return PointColours(index, scale, 0.0, 255.0)
 
 
 def point_colours(cloud, idx: np.ndarray, mode: str) -> PointColours:
@@ -59,7 +65,7 @@ def point_colours(cloud, idx: np.ndarray, mode: str) -> PointColours:
     sensor) or 'rgb'; a mode the cloud lacks falls back to height."""
     xyz = cloud.xyz[idx]
     if mode == "rgb" and cloud.rgb is not None:
-        return PointColours(rgb_palette_index(cloud.rgb[idx]), rgb_palette_scale(), 0.0, 255.0)
+        return rgb_palette(cloud.rgb[idx])
     if mode == "intensity" and cloud.intensity is not None:
         v = np.asarray(cloud.intensity[idx], dtype=np.float32)
         return quantised(v, "Viridis", *_robust_range(v))

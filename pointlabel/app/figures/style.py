@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
 CLASS_COLOURS = {
     "Car": "#3fa7ff", "Van": "#62d2a2", "Truck": "#f5a623", "Pedestrian": "#ff5a5f",
@@ -22,8 +23,11 @@ TEMPLATE = {"layout": {"paper_bgcolor": PAPER, "plot_bgcolor": BACKGROUND,
                        "font": {"color": FONT, "size": 11}}}
 
 
-def class_colour(label: str) -> str:
-    """A stable colour for a class name (known classes have fixed colours)."""
+def class_colour(label: str, colours: Mapping[str, str] | None = None) -> str:
+    """A stable colour for a class name: the project's colour (`colours`, from the guidelines),
+    else a fixed colour of a known class, else one picked by the name's hash."""
+    if colours and label in colours:
+        return colours[label]
     if label in CLASS_COLOURS:
         return CLASS_COLOURS[label]
     h = int(hashlib.md5(label.encode()).hexdigest()[:6], 16)

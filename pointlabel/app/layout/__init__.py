@@ -1,12 +1,14 @@
 """The page: header (frames, modes, history, saved state), the views (3D, BEV, cameras),
-and the side panel (box views, editor, object list, view settings). Built per feature."""
+and the side panel: box views and the selection, then two tabs: Label (editor, object list,
+view settings) and Review (QA findings, verdicts). Built per feature."""
 from __future__ import annotations
 
 from dash import dcc, html
 
 from pointlabel.app import ids
 from pointlabel.app.keys import keymap
-from pointlabel.app.layout import editor, header, help as help_panel, objects, settings, views
+from pointlabel.app.layout import editor, header, objects, review, settings, views
+from pointlabel.app.layout import help as help_panel
 
 
 def initial_frame_index(session, query: dict) -> int:
@@ -29,6 +31,9 @@ def build_layout(session, frame_index: int = 0) -> html.Div:
         dcc.Store(id=ids.KEYMAP, data=keymap()),
         dcc.Store(id=ids.CONFIG, data={"budget": cfg.budget.to_dict(), "frames": len(session.frame_ids),
                                        "cameras": session.camera_names}),
+        dcc.Store(id=ids.FINDINGS, storage_type="session"),  # a reload keeps the last checks' findings
+        dcc.Store(id=ids.REVIEW_ITEMS),
+        dcc.Store(id=ids.FOCUS),
         dcc.Interval(id=ids.PLAY_INTERVAL, interval=1500, disabled=True),
     ]
     return html.Div(id="app-root", children=[
@@ -37,7 +42,17 @@ def build_layout(session, frame_index: int = 0) -> html.Div:
         html.Div(className="main", children=[
             html.Div(className="left", children=[views.build_main_views(), views.build_cameras(session)]),
             html.Div(className="right", children=[
-                views.build_box_views(), editor.build(session), objects.build(), settings.build(session)]),
+                views.build_box_views(), editor.selection_bar(), tabs(),
+                html.Div(id=ids.LABEL_PANEL, className="label-panel", children=[
+                    editor.build(session), objects.build(), settings.build(session)]),
+                review.build()]),
         ]),
         help_panel.build(),
     ])
+
+
+def tabs() -> html.Div:
+    """Label / Review: which of the side panel's two panels shows (both stay in the page)."""
+    return html.Div(className="tabs", children=[
+        html.Button("Label", id=ids.TAB_LABEL_BTN, className="tab active"),
+        html.Button("Review", id=ids.TAB_REVIEW_BTN, className="tab")])

@@ -1,5 +1,6 @@
-"""The editor of the selected annotation: class, track, attributes, numeric fields, actions;
-and the polyline tools. Buttons stay in the page even when hidden (keys press them)."""
+"""The editor of the selected annotation: class (with the guidelines' text for it), track,
+attributes, numeric fields, actions; and the polyline tools. Buttons stay in the page even when
+hidden (keys press them)."""
 from __future__ import annotations
 
 from dash import dcc, html
@@ -24,6 +25,7 @@ def build(session) -> html.Div:
     cuboid = html.Div(id=ids.EDITOR_CUBOID, className="editor-section", children=[
         html.Div(className="classes", children=[
             html.Button(c, id=ids.class_button(c), className="class-btn") for c in cfg.classes]),
+        html.Div(id=ids.GUIDE_TEXT, className="guide-text"),
         html.Div(className="row", children=[
             html.Label(["track ", dcc.Input(id=ids.TRACK_INPUT, type="text", debounce=True, className="track-input")]),
             html.Span("occluded", className="lbl"),
@@ -62,8 +64,11 @@ def build(session) -> html.Div:
         html.Button("accept all", id=ids.ACCEPT_ALL_BTN, className="btn small ok"),
         html.Button("reject all", id=ids.REJECT_ALL_BTN, className="btn small"),
     ])
-    return html.Div(className="editor", children=[
+    return html.Div(className="editor", children=[cuboid, polyline, frame_tools])
+
+
+def selection_bar() -> html.Div:
+    """What is selected and the last action's message: above both side-panel tabs."""
+    return html.Div(className="selection-bar", children=[
         html.Div(id=ids.SELECTED_TITLE, className="selected-title", children="nothing selected"),
-        html.Div(id=ids.STATUS, className="status"),
-        cuboid, polyline, frame_tools,
-    ])
+        html.Div(id=ids.STATUS, className="status")])

@@ -6,11 +6,17 @@ from dash import dcc, html
 from pointlabel.app import ids
 
 
+def default_colour_mode(session) -> str:
+    """'rgb' for clouds that carry colour (coloured scans), else 'height'."""
+    return "rgb" if session.has_rgb() else "height"
+
+
 def build(session) -> html.Div:
     cfg = session.config
     r = cfg.range_max
     return html.Div(className="settings", children=[
-        html.Label(["colour ", dcc.Dropdown(id=ids.COLOR_MODE, value="height", clearable=False, searchable=False,
+        html.Label(["colour ", dcc.Dropdown(id=ids.COLOR_MODE, value=default_colour_mode(session),
+                                            clearable=False, searchable=False,
                                             className="color-mode",
                                             options=["height", "intensity", "distance", "rgb"])]),
         html.Label(["size ", dcc.Slider(id=ids.POINT_SIZE, min=0.5, max=4, step=0.5, value=1.5,

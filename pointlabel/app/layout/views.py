@@ -26,8 +26,8 @@ def build_cameras(session) -> html.Div:
     cams = [html.Div(className="camera", children=dcc.Graph(
         id=ids.camera_graph(name), figure=empty_camera_figure(), config=GRAPH_CONFIG, className="graph"))
         for name in session.camera_names]
-    if not cams:
-        cams = [html.Div("no cameras in this dataset", className="camera empty")]
+    if not cams:  # scans: the row collapses to one line and the 3D view and BEV take the height
+        return html.Div("no cameras in this dataset", className="cameras-row collapsed")
     return html.Div(className="cameras-row", children=cams)
 
 
