@@ -33,8 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from pointlabel.commands.common import join_signed_axes
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_signed_axes(list(sys.argv[1:] if argv is None else argv)))
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

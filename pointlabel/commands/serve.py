@@ -20,22 +20,6 @@ def register(sub) -> None:
                         "above, full resolution around the selected box)")
     p.add_argument("--debug", action="store_true", help="Dash debug mode (reloads, dev tools)")
     p.set_defaults(func=cmd_serve)
-    _axes_are_values(p)
-
-
-NEGATIVE_AXES = ("-x", "-y", "-z")
-
-
-def _axes_are_values(parser) -> None:
-    """Let `--up -y` mean the axis -y: argparse takes any '-word' for an option and stops
-    (`expected one argument`), so a negative axis could only be written `--up=-y`. This parser
-    has no -x / -y / -z options, so those words are read as values. (Argparse has no public
-    hook for this: the check is its `_parse_optional`, wrapped here for this parser only.)"""
-    parse_optional = parser._parse_optional
-
-    def axes_are_values(arg_string):
-        return None if arg_string in NEGATIVE_AXES else parse_optional(arg_string)
-    parser._parse_optional = axes_are_values
 
 
 def cmd_serve(args) -> int:

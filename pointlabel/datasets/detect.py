@@ -8,8 +8,9 @@ from pointlabel.datasets.kitti import KittiDataset, is_kitti
 from pointlabel.errors import PointlabelError
 
 
-def open_dataset(path: str | Path, up: str | None = None, units: str | None = None):
-    """The dataset at `path`. `up`/`units` apply to plain folders of scans only."""
+def open_dataset(path: str | Path, up: str | None = None, units: str | None = None,
+                 level: bool | None = None):
+    """The dataset at `path`. `up`/`units`/`level` apply to plain folders of scans only."""
     path = Path(path)
     if not path.exists():
         raise PointlabelError("no such file or folder", path)
@@ -19,4 +20,4 @@ def open_dataset(path: str | Path, up: str | None = None, units: str | None = No
             return NativeDataset(path)
         if is_kitti(path):
             return KittiDataset(path)
-    return FolderDataset(path, up=up, units=units)
+    return FolderDataset(path, up=up, units=units, level=level)

@@ -1,6 +1,7 @@
 """A plain folder of point clouds (or one file) with no cameras: robotics and survey scans.
 
-The up axis and units are given once (`--up -y --units mm`) and stored with the dataset in
+The up axis and units are given once (`--up -y --units mm`, and `--level` to also tilt the
+dominant plane level) and stored with the dataset in
 `.pointlabel-dataset.json` in the folder (or, when the folder is read-only, in the user's
 config folder keyed by the dataset's path), so a scan in millimetres with y up is shown and
 labelled the right way up, in metres. The dataset frame is then x forward, y left, z up, metres;
@@ -20,6 +21,7 @@ from pointlabel.datasets.access import writable_folder
 from pointlabel.datasets.base import FrameInfo, SyncMatch
 from pointlabel.datasets.clouds import PointCloud, read_cloud
 from pointlabel.errors import PointlabelError
+from pointlabel.geometry.level import levelling_rotation
 
 CLOUD_SUFFIXES = (".pcd", ".ply", ".las", ".laz", ".bin")
 UNITS_TO_M = {"m": 1.0, "cm": 0.01, "mm": 0.001, "ft": 0.3048, "us-ft": 1200.0 / 3937.0, "in": 0.0254}
@@ -59,7 +61,8 @@ class FolderDataset:
 
     kind = "folder"
 
-    def __init__(self, root: str | Path, up: str | None = None, units: str | None = None):
+    def __init__(self, root: str | Path, up: str | None = None, units: str | None = None,
+                 level: bool | None = None):
         self.root = Path(root)
         if not self.root.exists():
             raise PointlabelError("no such file or folder", self.root)
@@ -71,7 +74,8 @@ class FolderDataset:
         self.units = units or saved.get("units")
         if self.units is not None and self.units not in UNITS_TO_M:
             raise PointlabelError(f"--units must be one of {', '.join(UNITS_TO_M)} (got {self.units!r})")
-        if up or units:
+        self.level = bool(level if level is not None else saved.get("level", False))
+        if up or units or level is not None:
             self._save_settings()
 
     @property
@@ -85,6 +89,7 @@ class FolderDataset:
 
     @property
     def R_dataset_from_file(self) -> np.ndarray:
+        """(3, 3) rotation for the up axis (levelling, when asked, is added per cloud)."""
         return UP_ROTATIONS[self.up]
 
     def load_cloud(self, frame_id: str) -> PointCloud:
@@ -93,7 +98,9 @@ class FolderDataset:
         cloud = read_cloud(self.frame(frame_id).cloud)
         scale = UNITS_TO_M[self.units] if self.units else 1.0
         R = self.R_dataset_from_file
-        if scale == 1.0 and self.up == "+z":
+        if self.level:
+            R = levelling_rotation(cloud.xyz @ R.T) @ R
+        if scale == 1.0 and self.up == "+z" and not self.level:
             return cloud
         xyz = (cloud.xyz.astype(np.float64) * scale) @ R.T
         offset = (np.asarray(cloud.offset, dtype=np.float64) * scale) @ R.T
@@ -132,7 +139,7 @@ class FolderDataset:
         return {}
 
     def _save_settings(self) -> None:
-        data = json.dumps({"up": self.up, "units": self.units}, indent=2)
+        data = json.dumps({"up": self.up, "units": self.units, "level": self.level}, indent=2)
         for p in self._settings_paths():
             try:
                 p.parent.mkdir(parents=True, exist_ok=True)

@@ -66,9 +66,10 @@ def table_normal(pts: np.ndarray, seed: int = 0) -> np.ndarray:
 
 def test_mug_scan_opens_coloured_by_rgb_and_z_up(scans_root, tmp_path):
     from pointlabel.cli import build_parser
-    from pointlabel.commands.common import dataset_of
+    from pointlabel.commands.common import dataset_of, join_signed_axes
     # the command line as a user types it: `--up -y` (a negative axis is a value, not an option)
-    args = build_parser().parse_args(["serve", str(scans_root / MUG), "--up", "-y", "--db", str(tmp_path / "x.sqlite")])
+    argv = ["serve", str(scans_root / MUG), "--up", "-y", "--db", str(tmp_path / "x.sqlite")]
+    args = build_parser().parse_args(join_signed_axes(argv))
     assert args.up == "-y"
     ds = dataset_of(args)
     assert ds.up == "-y" and ds.rig(ds.frame_ids[0]) is None
