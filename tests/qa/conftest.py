@@ -24,7 +24,7 @@ def synthetic() -> SyntheticSequence:
 @pytest.fixture(scope="session")
 def sample_root():
     """The demo sequence of sample_data (generated once into the user cache, then reused)."""
-    sample_data = pytest.importorskip("sample_data")
+    import sample_data
     return sample_data.default_sequence(progress=False)
 
 
