@@ -13,7 +13,7 @@ from calibration.errors import CalibrationError
 from pointlabel import __version__
 from pointlabel.errors import PointlabelError
 
-COMMAND_MODULES = ("core", "demo", "fitting", "serve", "scans", "qa", "bench")
+COMMAND_MODULES = ("core", "demo", "fitting", "serve", "qa", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,13 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pointlabel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"pointlabel.commands.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"pointlabel.commands.{name}":
-                continue  # feature not installed in this build
-            raise
-        module.register(sub)
+        importlib.import_module(f"pointlabel.commands.{name}").register(sub)
     return parser
 
 
