@@ -22,14 +22,17 @@ def voxel_indices(pts_lidar: np.ndarray, voxel: float) -> np.ndarray:
     return first
 
 
-def downsample_to_budget(pts_lidar: np.ndarray, budget: int, seed: int = 0) -> tuple[np.ndarray, float | None]:
+def downsample_to_budget(pts_lidar: np.ndarray, budget: int, seed: int = 0,
+                         start_voxel: float | None = None) -> tuple[np.ndarray, float | None]:
     """pts_lidar: (N, 3) -> (indices (M,) with M <= budget, voxel size used or None).
 
     Below the budget every point is kept. Above it: a random pre-thinning to 4x the budget
     (so big scans cost one pass of O(N)), then a voxel grid whose size is searched in log
     space (the occupied count falls as a power of the voxel size) until it holds 85-100 % of
     the budget; a last random thinning trims any remainder. Kept points are real points of
-    the cloud (not voxel centroids), so a click on one is a click on the data.
+    the cloud (not voxel centroids), so a click on one is a click on the data. `start_voxel`
+    (e.g. the size the previous sweep needed) is tried first: consecutive sweeps usually need
+    the same size, which spares the search.
     """
     n = len(pts_lidar)
     if n <= budget:
@@ -39,12 +42,21 @@ def downsample_to_budget(pts_lidar: np.ndarray, budget: int, seed: int = 0) -> t
     if n > 4 * budget:
         pool = np.flatnonzero(rng.random(n) < 4 * budget / n)
     pts = pts_lidar[pool]
-    extent = np.ptp(pts, axis=0).astype(np.float64)
-    area = max(extent[0] * extent[1], extent[0] * extent[2], extent[1] * extent[2], 1e-6)
-    v0 = float(np.sqrt(area / budget))
-    k0 = len(voxel_indices(pts, v0))
-    v1 = v0 * 0.7 if k0 < budget else v0 * 1.4
-    best = None
+    if start_voxel:  # the hint is the search's first probe
+        v0 = float(start_voxel)
+        first = voxel_indices(pts, v0)
+        if 0.85 * budget <= len(first) <= budget:
+            return pool[first], v0
+        k0 = len(first)
+        best = (first, v0) if k0 <= budget else None
+        v1 = v0 * float(np.exp(np.log(0.93 * budget / k0) / -2.0))  # count ~ voxel^-2 near here
+    else:
+        extent = np.ptp(pts, axis=0).astype(np.float64)
+        area = max(extent[0] * extent[1], extent[0] * extent[2], extent[1] * extent[2], 1e-6)
+        v0 = float(np.sqrt(area / budget))
+        k0 = len(voxel_indices(pts, v0))
+        v1 = v0 * 0.7 if k0 < budget else v0 * 1.4
+        best = None
     for _ in range(6):
         idx = voxel_indices(pts, v1)
         k1 = len(idx)

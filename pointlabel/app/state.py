@@ -41,6 +41,7 @@ class FrameData:
     sync: dict  # camera -> SyncMatch
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _memo: dict = field(default_factory=dict, repr=False)
+    voxel_hints: dict = field(default_factory=dict, repr=False)  # shared by a cache's frames
 
     @property
     def xyz(self) -> np.ndarray:
@@ -72,7 +73,10 @@ class FrameData:
         def build():
             keep = np.flatnonzero(range_mask(self.xyz, r_min, r_max)) if (r_min > 0 or np.isfinite(r_max)) \
                 else np.arange(len(self.xyz))
-            sub, voxel = downsample_to_budget(self.xyz[keep], budget)
+            key = (budget, float(r_min), float(r_max))
+            sub, voxel = downsample_to_budget(self.xyz[keep], budget, start_voxel=self.voxel_hints.get(key))
+            if voxel is not None:
+                self.voxel_hints[key] = voxel
             return keep[sub], voxel
         return self.cached(("view", budget, float(r_min), float(r_max)), build)
 
@@ -118,6 +122,7 @@ class FrameCache:
         self._items: OrderedDict[str, FrameData] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
+        self._voxel_hints: dict = {}  # view -> voxel size the last sweep needed
 
     def index_of(self, frame_id: str) -> int:
         return self._index[frame_id]
@@ -144,7 +149,8 @@ class FrameCache:
         ds = self.dataset
         rig = ds.rig(frame_id)
         sync = ds.sync(frame_id) if rig is not None else {}
-        return FrameData(frame_id, self._index[frame_id], ds.load_cloud(frame_id), rig, sync)
+        return FrameData(frame_id, self._index[frame_id], ds.load_cloud(frame_id), rig, sync,
+                         voxel_hints=self._voxel_hints)
 
     def loaded(self) -> list[str]:
         with self._lock:

@@ -126,3 +126,14 @@ def test_dragging_an_outline_in_a_box_view():
     assert np.allclose(front.center, (10.5, 5, 1))  # the box's right is LiDAR +x here
     assert shape_edit({"shapes[1].y0": -0.5, "shapes[1].y1": 1.0}) == ("side", {"y0": -0.5, "y1": 1.0})
     assert shape_edit({"xaxis.range[0]": 1}) is None and shape_edit(None) is None
+
+
+def test_start_voxel_spares_the_search_and_keeps_the_budget():
+    rng = np.random.default_rng(3)
+    a, b = (rng.normal(0, 20, (60000, 3)) for _ in range(2))
+    idx_a, voxel_a = downsample_to_budget(a, 20000)
+    idx_b, voxel_b = downsample_to_budget(b, 20000, start_voxel=voxel_a)
+    assert 0.85 * 20000 <= len(idx_b) <= 20000 and len(np.unique(idx_b)) == len(idx_b)
+    assert voxel_b == voxel_a  # a similar cloud takes the same size at once
+    idx_c, voxel_c = downsample_to_budget(b, 20000, start_voxel=voxel_a * 5)  # a bad hint is searched past
+    assert 0.85 * 20000 <= len(idx_c) <= 20000 and voxel_c != voxel_a * 5
