@@ -13,8 +13,12 @@ merged with a pole, a car merged with the wall beside it), `_separate` cuts it a
 object's own height, read off the points around the seed: points above that level go, and
 so do the vertical structures that run on through it (walls, poles), then the seed's
 component is taken again. A plausible component is instead grown by the nearby fragments of
-the same object that sparse rings or a grazing view split off (`join_fragments`). Bigger components that the result is seen through or past are
-listed as its possible owners, for the fit to decide (`fit.fit_cuboid`).
+the same object that sparse rings or a grazing view split off (`join_fragments`). Either
+result is then cut where its height profile along its length falls into a valley that rays
+crossed, between two peaks (a car and the hedge that touches it through a low wall), and the
+seed's side kept (`split_at_valley`). Bigger components that the result is seen through or
+past are listed as its possible owners, for the fit to decide (`fit.fit_cuboid`).
+`segment_objects` (pre-labelling) joins the fragments of each plausible component the same way.
 """
 from __future__ import annotations
 
@@ -113,6 +117,7 @@ def grow_cluster(ctx: FrameContext, seed_xyz, max_extent: float = 10.0, seed_rad
         member = _separate(pts, heights, member, seed_local)
     else:
         member = join_fragments(ctx, pts, heights, labels, member, priors)
+    member = split_at_valley(ctx, pts, heights, member, seed_local)
     owners = _owners(pts, labels, sizes, dist, member)
     return Cluster(ctx.obj_idx[local[member]], int(ctx.obj_idx[local[seed_local]]),
                    owners=tuple(ctx.obj_idx[local[labels == k]] for k in owners))
@@ -243,6 +248,12 @@ def _extents(pts: np.ndarray) -> np.ndarray:
     """(2,) horizontal extents (m) of points (n, 3), longer first: the sides of their
     smallest-area enclosing rectangle (principal axes would run diagonally across the
     L-shape of a car seen at a corner)."""
+    return _min_rectangle(pts)[0]
+
+
+def _min_rectangle(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest-area rectangle enclosing points (n, 3) seen from above: ((2,) its sides
+    (m), longer first; (2, 2) rows: unit vectors along the longer and the shorter side)."""
     xy = np.asarray(pts, dtype=float)[:, :2]
     xy = xy - xy.mean(axis=0)
     try:
@@ -255,8 +266,13 @@ def _extents(pts: np.ndarray) -> np.ndarray:
     u = hull[:, :1] * c + hull[:, 1:] * s  # (h, E) along each candidate axis
     v = -hull[:, :1] * s + hull[:, 1:] * c
     ext = np.stack([np.ptp(u, axis=0), np.ptp(v, axis=0)], axis=1)  # (E, 2)
-    best = ext[np.argmin(ext[:, 0] * ext[:, 1])] if len(ext) else np.zeros(2)
-    return np.sort(best)[::-1]
+    if len(ext) == 0:
+        return np.zeros(2), np.eye(2)
+    k = int(np.argmin(ext[:, 0] * ext[:, 1]))
+    axes = np.array([[c[k], s[k]], [-s[k], c[k]]])
+    if ext[k, 1] > ext[k, 0]:
+        return ext[k, ::-1], axes[::-1]
+    return ext[k], axes
 
 
 def _separate(pts: np.ndarray, heights: np.ndarray, member: np.ndarray, seed: int,
@@ -291,15 +307,121 @@ def _separate(pts: np.ndarray, heights: np.ndarray, member: np.ndarray, seed: in
     return out
 
 
-def segment_objects(ctx: FrameContext, min_points: int = 8, max_extent: float = 20.0) -> list[np.ndarray]:
+def split_at_valley(ctx: FrameContext, pts: np.ndarray, heights: np.ndarray, member: np.ndarray,
+                    seed: int, cell: float = 0.2, ratio: float = 0.5, min_drop: float = 0.4,
+                    min_peak: float = 0.8, max_tries: int = 4, min_points: int = 60) -> np.ndarray:
+    """Cut the cluster `member` ((n,) bool over pts (n, 3), heights (n,) above the ground)
+    where its height profile along its long axis (that of its smallest enclosing rectangle)
+    has a clear valley between two peaks, and keep the seed's side (pts[seed]). Returns
+    the new (n,) membership.
+
+    The profile is the highest point of each `cell`-m slice across the axis. A slice is a
+    valley when it holds points, the highest slices on both sides of it reach at least
+    `min_peak` m, it is at most `ratio` of the lower of the two and `min_drop` m below it,
+    and a ray passed over it and returned from beyond (`_seen_over`): two objects touching
+    through something low (a car and the hedge behind it, joined by a kerb, a low wall or a
+    few low returns). One object's profile rises to its roof and falls again (a car's
+    bonnet and boot lie lower than its roof, but on one side of it only), so it has no such
+    valley. An empty slice is no valley: it is a gap between the rings or columns of a
+    sparse object, and whether a gap parts two objects is for `join_fragments` to say (it
+    joined the parts on evidence). A valley no ray crossed is a gap in one object's returns
+    (dark paint, glass) or lies in a shadow, and tells nothing. A cluster of fewer than
+    `min_points` points is left whole: a few rings across a far object (and the windows
+    they see through) draw no profile to read.
+
+    The cut is at the valley nearest the seed that rays crossed (at its deepest slice; up to
+    `max_tries` valleys are looked at), and every point of the cluster on the seed's side
+    stays (joined fragments are not connected to the seed's component, and need not be)."""
+    idx = np.flatnonzero(member)
+    if len(idx) < min_points:
+        return member
+    xy = pts[idx, :2] - pts[idx, :2].mean(axis=0)
+    _, axes = _min_rectangle(pts[idx])
+    along = xy @ axes[0]
+    slot = np.floor((along - along.min()) / cell).astype(np.int64)
+    profile = np.zeros(slot.max() + 1)
+    np.maximum.at(profile, slot, heights[idx])
+    if len(profile) < 3:
+        return member
+    left = np.maximum.accumulate(np.concatenate([[0.0], profile[:-1]]))  # highest before each slice
+    right = np.maximum.accumulate(np.concatenate([profile[:0:-1], [0.0]]))[::-1]  # ... and after
+    lower = np.minimum(left, right)
+    occupied = np.bincount(slot, minlength=len(profile)) > 0
+    valley = occupied & (lower >= min_peak) & (profile <= ratio * lower) & (lower - profile >= min_drop)
+    if not valley.any():
+        return member
+    seed_slot = slot[np.flatnonzero(idx == seed)[0]]
+    depth = np.where(valley, lower - profile, -np.inf)
+    run = np.cumsum(np.diff(np.concatenate([[False], valley]).astype(int)) > 0)  # runs, from 1
+    cuts = [int(np.flatnonzero(run == r)[np.argmax(depth[run == r])]) for r in np.unique(run[valley])]
+    across = xy @ axes[1]
+    for cut in sorted(cuts, key=lambda k: abs(k - seed_slot))[:max_tries]:
+        if cut == seed_slot:
+            break  # the seed is in a valley itself: nothing tells which side it is on
+        if _seen_over(ctx, pts[idx, :2].mean(axis=0) + across.min() * axes[1], axes[0], axes[1],
+                      along.min() + (cut + 0.5) * cell, float(np.ptp(across)), profile[cut], lower[cut]):
+            out = np.zeros_like(member)
+            out[idx[(slot < cut) if seed_slot < cut else (slot > cut)]] = True
+            return out
+    return member
+
+
+def _seen_over(ctx: FrameContext, origin_xy, axis, across, at: float, width: float,
+               floor: float, top: float, columns: int = 7) -> bool:
+    """Did a ray pass over a valley and return from beyond it? The valley is the slice
+    `at` m along the unit `axis` (2,) from `origin_xy` (2,), reaching `width` m from there
+    along `across` (2,); the rays looked at are those between `floor` (at least
+    BLOCKER_HEIGHT) and `top` (m above the ground) in `columns` vertical segments across
+    its middle 70 %."""
+    lo = max(floor, BLOCKER_HEIGHT) + 0.1
+    hi = top - 0.1
+    if hi <= lo:
+        return False
+    offsets = np.linspace(0.15, 0.85, columns) * width  # inside: rays past an edge prove nothing
+    xy = np.asarray(origin_xy) + at * np.asarray(axis) + offsets[:, None] * np.asarray(across)
+    ground_z = ctx.ground.height_at(xy)
+    a = np.column_stack([xy, ground_z + lo])
+    b = np.column_stack([xy, ground_z + hi])
+    return bool(ctx.seen_between(a, b, pad_deg=0.15).any())
+
+
+def segment_objects(ctx: FrameContext, min_points: int = 8, max_extent: float = 20.0,
+                    priors: dict[str, SizePrior] | None = None, join: bool = True) -> list[np.ndarray]:
     """All above-ground clusters of a sweep: a list of (n,) index arrays into ctx.pts_lidar,
-    each with at least `min_points` points and a horizontal span under `max_extent` m."""
+    each with at least `min_points` points and a horizontal span under `max_extent` m.
+
+    With `join`, each component that could be one object, biggest first, takes the nearby
+    fragments of itself as a click would (`join_fragments`, looked for among the points
+    within reach of it), and a fragment taken belongs to no other cluster."""
     pts = ctx.obj_pts
     labels = components(pts, voxel=0.15)
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    groups = np.split(order, bounds)  # groups[k]: the points of component k
+    members = [[k] for k in range(len(groups))]
+    taken = np.zeros(len(groups), dtype=bool)
+    if join and len(pts):
+        heights = ctx.height[ctx.obj_idx]
+        reach = float(merge_reach(np.inf))
+        for k in sorted(range(len(groups)), key=lambda k: -len(groups[k])):
+            group = groups[k]
+            if taken[k] or len(group) < min_points or not _plausible(pts[group], heights[group], priors):
+                continue
+            centre = pts[group].mean(axis=0)
+            radius = float(np.max(np.linalg.norm(pts[group, :2] - centre[:2], axis=1))) + reach
+            local = np.asarray(ctx.tree.query_ball_point(centre, radius), dtype=int)
+            if len(np.unique(labels[local])) < 2:
+                continue
+            joined = join_fragments(ctx, pts[local], heights[local], labels[local],
+                                    labels[local] == k, priors)
+            others = [int(j) for j in np.unique(labels[local[joined]]) if j != k and not taken[j]]
+            members[k] += others
+            taken[others] = True
     out = []
-    for group in np.split(order, bounds):
+    for k, group in enumerate(groups):
+        if taken[k]:
+            continue
+        group = np.concatenate([groups[j] for j in members[k]]) if len(members[k]) > 1 else group
         if len(group) < min_points:
             continue
         span = np.ptp(pts[group, :2], axis=0)

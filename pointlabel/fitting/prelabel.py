@@ -1,8 +1,9 @@
 """Pre-labelling a whole sweep: every above-ground cluster that looks like an object of a
 known class becomes an unconfirmed proposal (status 'proposal', with a confidence).
 
-Clusters come from `cluster.segment_objects`; each is fitted like a click (`fit.fit_cluster`)
-and its class guessed from the fitted size (`classes.guess_class`). Dropped: clusters that
+Clusters come from `cluster.segment_objects` (components joined with their fragments, as a
+click's are); each is fitted like a click (`fit.fit_cluster`) and its class guessed from
+the fitted size (`classes.guess_class`). Dropped: clusters that
 no class can explain (walls, hedges), that reach the height ceiling or the sweep's top beam
 (facades, trees: their true height is unknown), and low-confidence fits. LiDAR frame.
 """
@@ -28,7 +29,7 @@ def prelabel(ctx: FrameContext, priors: dict[str, SizePrior] | None = None,
     shortest = min(p.min[2] for p in priors.values())
     out = []
     ceiling = MAX_OBJECT_HEIGHT - 0.25
-    for idx in segment_objects(ctx, min_points=min_points, max_extent=1.2 * longest):
+    for idx in segment_objects(ctx, min_points=min_points, max_extent=1.2 * longest, priors=priors):
         top = ctx.height[idx].max()
         if not shortest * 0.6 <= top <= min(tallest * 1.1, ceiling):
             continue  # kerbs and low clutter; walls and trees cut off at the ceiling

@@ -12,16 +12,23 @@ MAX_TILT_DEG = 60.0  # a plane steeper than this is a wall, not the floor to lev
 
 
 def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(3, 3) smallest rotation taking unit vector a to unit vector b (Rodrigues)."""
+    """(3, 3) rotation taking unit vector a to unit vector b (Rodrigues): the smallest one when
+    they are within 90 degrees (always so for levelling, whose normals point up). Further
+    apart, a is first turned by pi about an axis perpendicular to it, so the formula's
+    1 / (1 + cos) is never near a division by zero."""
     a = np.asarray(a, float) / np.linalg.norm(a)
     b = np.asarray(b, float) / np.linalg.norm(b)
-    v, c = np.cross(a, b), float(np.dot(a, b))
-    if np.linalg.norm(v) < 1e-12:
-        if c > 0:
-            return np.eye(3)
+    if np.dot(a, b) < 0:
         axis = np.cross(a, [1.0, 0, 0] if abs(a[0]) < 0.9 else [0, 1.0, 0])
         axis /= np.linalg.norm(axis)
-        return 2 * np.outer(axis, axis) - np.eye(3)
+        half_turn = 2 * np.outer(axis, axis) - np.eye(3)  # takes a to -a
+        return _rodrigues(-a, b) @ half_turn
+    return _rodrigues(a, b)
+
+
+def _rodrigues(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rotation taking unit a to unit b, for a . b >= 0."""
+    v, c = np.cross(a, b), float(np.dot(a, b))
     V = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
     return np.eye(3) + V + V @ V / (1 + c)
 

@@ -3,6 +3,7 @@ import numpy as np
 
 from pointlabel.fitting.cluster import NO_OBJECT, components, grow_cluster, link_distance, segment_objects
 from pointlabel.fitting.context import FrameContext
+from pointlabel.fitting.fit import fit_cuboid
 
 
 def blob(centre, n=300, spread=(0.5, 0.5, 0.5), seed=0):
@@ -105,3 +106,57 @@ def test_seen_between_is_false_inside_a_gap_no_ray_crossed(lidar):
     right = own[own[:, 0] > 12.5]
     a, b = left[np.argmax(left[:, 0])], right[np.argmin(right[:, 0])]
     assert not ctx.seen_between(a[None], b[None])[0]
+
+
+def test_a_car_touching_a_hedge_through_a_low_wall_is_cut_at_the_valley(lidar):
+    """A car parked beside the road, a 0.4-m wall touching its nose and a 1.4-m hedge behind
+    the wall, all seen from the side: one component, whose height profile along its length
+    drops to the wall between two peaks, and rays passed over the wall to the hedge. The
+    seed's side of the valley is the car, fitted as one."""
+    car = lidar.box_on_ground(-2.0, 8, 4.2, 1.8, 1.5, 0.0)
+    wall = lidar.box_on_ground(0.7, 8, 1.2, 1.8, 0.4, 0.0)
+    hedge = lidar.box_on_ground(2.8, 8, 3.0, 1.8, 1.4, 0.0)
+    pts, hit = lidar.scan([car, wall, hedge])
+    ctx = FrameContext.build(pts)
+    assert len(set(components(ctx.obj_pts))) == 1  # they touch: one component
+    cluster = grow_cluster(ctx, lidar.seed_of(pts, hit, 0, car))
+    assert not np.isin(hit[cluster.indices], [2]).any()  # none of the hedge
+    own = np.flatnonzero((hit == 0) & (ctx.height > 0.3))
+    assert np.isin(own, cluster.indices).mean() > 0.95  # all of the car
+    fitted = fit_cuboid(ctx, lidar.seed_of(pts, hit, 0, car)).cuboid
+    assert fitted.label == "Car" and abs(fitted.size_lwh[0] - 4.2) < 0.3
+
+
+def test_a_valley_no_ray_crossed_is_not_cut(lidar):
+    """The same row seen along its length from behind the car: the wall and the hedge's foot
+    lie in the car's shadow, so nothing shows the valley is free space; the cluster is
+    left whole (the fit decides), not cut on a guess."""
+    car = lidar.box_on_ground(10, 4, 4.2, 1.8, 1.5, 0.0)
+    wall = lidar.box_on_ground(12.7, 4, 1.2, 1.8, 0.4, 0.0)
+    hedge = lidar.box_on_ground(14.8, 4, 3.0, 1.8, 1.4, 0.0)
+    pts, hit = lidar.scan([car, wall, hedge])
+    ctx = FrameContext.build(pts)
+    cluster = grow_cluster(ctx, lidar.seed_of(pts, hit, 0, car))
+    assert np.isin(hit[cluster.indices], [2]).sum() > 100
+
+
+def test_segment_objects_joins_the_fragments_of_one_object(lidar):
+    """Pre-labelling sees the car with a 0.6-m gap in its returns (see above) as one cluster,
+    as a click does, and keeps two pedestrians with free space between them apart."""
+    car = lidar.box_on_ground(12, 4, 4.2, 1.8, 1.5, 0.0)
+    a = lidar.box_on_ground(8, -3.0, 0.6, 0.6, 1.75, 0.0)
+    b = lidar.box_on_ground(8, -1.4, 0.6, 0.6, 1.75, 0.0)
+    pts, hit = lidar.scan([car, a, b])
+    keep = ~((hit == 0) & (np.abs(pts[:, 0] - 12.2) < 0.3))
+    pts, hit = pts[keep], hit[keep]
+    ctx = FrameContext.build(pts)
+    own = np.flatnonzero((hit == 0) & (ctx.height > 0.3))
+    split = segment_objects(ctx, join=False)
+    assert max(np.isin(own, c).mean() for c in split) < 0.93  # the gap splits off the far end
+    clusters = segment_objects(ctx)
+    best = max(clusters, key=lambda c: np.isin(own, c).sum())
+    assert np.isin(own, best).mean() > 0.98 and np.all(hit[best] == 0)
+    for k in (1, 2):
+        mine = np.flatnonzero((hit == k) & (ctx.height > 0.3))
+        holder = max(clusters, key=lambda c: np.isin(mine, c).sum())
+        assert np.isin(mine, holder).mean() > 0.9 and np.all(hit[holder] == k)
