@@ -154,10 +154,12 @@ class Page:
         el.send_keys(text + (Keys.ENTER if enter else ""))
 
     def screenshot(self, name: str, also=None) -> Path:
+        """Saved under artifacts/; `also` (a docs/ picture) is refreshed only when
+        POINTLABEL_UPDATE_DOCS=1, so a test run leaves the checkout clean."""
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / name
         self.d.save_screenshot(str(path))
-        if also is not None:
+        if also is not None and os.environ.get("POINTLABEL_UPDATE_DOCS") == "1":
             Path(also).parent.mkdir(parents=True, exist_ok=True)
             Path(also).write_bytes(path.read_bytes())
         return path
