@@ -11,7 +11,17 @@ from typing import Protocol
 
 from calibration.rig import Rig
 from pointlabel.datasets.clouds import PointCloud
+from pointlabel.errors import PointlabelError
 from pointlabel.model import FrameAnnotations
+
+
+def check_frame_id(frame_id: str, known, root: Path) -> str:
+    """`frame_id` if the dataset has it; otherwise the one error every dataset gives (a frame
+    id is never used as a path before this check, so '../..' cannot leave the dataset)."""
+    if frame_id not in known:
+        first = ", ".join(list(known)[:5])
+        raise PointlabelError(f"no frame {frame_id!r} (frames: {first}...)", root)
+    return frame_id
 
 
 @dataclass(frozen=True)

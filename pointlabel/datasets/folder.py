@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pointlabel.datasets.access import writable_folder
-from pointlabel.datasets.base import FrameInfo, SyncMatch
+from pointlabel.datasets.base import FrameInfo, SyncMatch, check_frame_id
 from pointlabel.datasets.clouds import PointCloud, read_cloud
 from pointlabel.errors import PointlabelError
 from pointlabel.geometry.level import levelling_rotation
@@ -83,9 +83,7 @@ class FolderDataset:
         return list(self._files)
 
     def frame(self, frame_id: str) -> FrameInfo:
-        if frame_id not in self._files:
-            raise PointlabelError(f"no frame {frame_id!r}", self.root)
-        return FrameInfo(frame_id, self._files[frame_id])
+        return FrameInfo(check_frame_id(frame_id, self._files, self.root), self._files[frame_id])
 
     @property
     def R_dataset_from_file(self) -> np.ndarray:

@@ -12,7 +12,7 @@ from pathlib import Path
 from calibration.errors import CalibrationError
 from calibration.kitti_calib import KittiCalib, read_kitti_calib
 from calibration.rig import Rig
-from pointlabel.datasets.base import FrameInfo, SyncMatch
+from pointlabel.datasets.base import FrameInfo, SyncMatch, check_frame_id
 from pointlabel.datasets.clouds import PointCloud, read_bin
 from pointlabel.datasets.images import image_size
 from pointlabel.errors import PointlabelError
@@ -51,9 +51,7 @@ class KittiDataset:
         return list(self._ids)
 
     def _check(self, frame_id: str) -> str:
-        if frame_id not in self._ids:
-            raise PointlabelError(f"no frame {frame_id!r} (frames: {', '.join(self._ids[:5])}...)", self.root)
-        return frame_id
+        return check_frame_id(frame_id, self._ids, self.root)
 
     def frame(self, frame_id: str) -> FrameInfo:
         self._check(frame_id)

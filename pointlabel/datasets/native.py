@@ -34,7 +34,7 @@ from scipy.spatial.transform import Rotation
 
 from calibration.rig import Rig
 from calibration.transforms import orthonormalize
-from pointlabel.datasets.base import FrameInfo, SyncMatch
+from pointlabel.datasets.base import FrameInfo, SyncMatch, check_frame_id
 from pointlabel.datasets.clouds import PointCloud, read_cloud, write_bin
 from pointlabel.datasets.sync import match_nearest
 from pointlabel.errors import PointlabelError
@@ -115,9 +115,7 @@ class NativeDataset:
         return list(self._ids)
 
     def _check(self, frame_id: str) -> str:
-        if frame_id not in self._clouds:
-            raise PointlabelError(f"no frame {frame_id!r} (frames: {', '.join(self._ids[:5])}...)", self.root)
-        return frame_id
+        return check_frame_id(frame_id, self._clouds, self.root)
 
     def frame(self, frame_id: str) -> FrameInfo:
         self._check(frame_id)
