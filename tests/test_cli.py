@@ -153,3 +153,17 @@ def test_export_reference_set_of_a_native_sequence(tmp_path, capsys):
 def test_frame_outside_the_dataset_is_refused(kitti_root, capsys):
     _expect_error(["fit", kitti_root, "--frame", "../../etc/passwd", "--seed=10,0,0", "--json"], capsys,
                   "no frame '../../etc/passwd'")
+
+
+def test_distorted_camera_exports_as_its_pinhole_with_an_undistorted_image(tmp_path, capsys):
+    from PIL import Image
+    seq = tmp_path / "seq"
+    run(["demo", "--no-serve", "--out", seq, "--frames", "1", "--seed", "5"], capsys)
+    code, out, _ = run(["export", seq, "--format", "kitti", "--set", "reference", "--out", tmp_path / "o",
+                        "--camera", "front_left", "--copy-data"], capsys)
+    assert code == 0 and json.loads(out)["label_lines"] > 0
+    exported = np.asarray(Image.open(tmp_path / "o" / "image_2" / "000000.png"))
+    original = np.asarray(Image.open(next((seq / "cameras" / "front_left").glob("*.png"))).convert("RGB"))
+    assert exported.shape == original.shape and not np.array_equal(exported, original)
+    calib = (tmp_path / "o" / "calib" / "000000.txt").read_text()
+    assert "P2:" in calib and "dist" not in calib

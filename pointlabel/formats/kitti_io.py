@@ -3,18 +3,21 @@
 Export writes a self-contained KITTI object folder: `label_2/` and `calib/` always, `json/`
 with every annotation in the LiDAR frame, and `velodyne/` + `image_2/` files with `copy_data`.
 For a non-KITTI dataset the chosen camera becomes image_2 (its frame is then the rect frame:
-R0_rect = I, Tr_velo_to_cam = T_cam_from_lidar, P0-P3 = K [I | 0]).
+R0_rect = I, Tr_velo_to_cam = T_cam_from_lidar, P0-P3 = K [I | 0]); a camera with lens
+distortion is exported as its ideal pinhole, its image undistorted, so label_2, P2 and image_2
+agree.
 """
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from calibration.kitti_calib import KittiCalib
 from calibration.rig import CameraSensor
+from calibration.undistort import pinhole_of, undistort_image
 from pointlabel.datasets.clouds import write_bin
 from pointlabel.errors import PointlabelError
 from pointlabel.formats import frame_json
@@ -82,6 +85,8 @@ def kitti_calib_of(dataset, frame_id: str, camera: str | None = None) -> KittiCa
 
 
 def export_camera(dataset, frame_id: str, camera: str | None = None) -> CameraSensor:
+    """The rig camera that becomes image_2, as an ideal pinhole: KITTI's P2 has no distortion
+    term, so 2D boxes are computed (and, with copy_data, the image resampled) undistorted."""
     rig = dataset.rig(frame_id)
     if rig is None or not rig.cameras:
         raise PointlabelError("KITTI export needs a camera; this dataset has none "
@@ -89,7 +94,8 @@ def export_camera(dataset, frame_id: str, camera: str | None = None) -> CameraSe
     name = camera or ("image_2" if "image_2" in rig.cameras else rig.camera_names[0])
     if name not in rig.cameras:
         raise PointlabelError(f"no camera {name!r} (cameras: {', '.join(rig.camera_names)})", dataset.root)
-    return rig[name]
+    cam = rig[name]
+    return cam if cam.camera.dist is None else replace(cam, camera=pinhole_of(cam.camera))
 
 
 def export_kitti(dataset, labels, out: str | Path, copy_data: bool = False,
@@ -119,13 +125,17 @@ def export_kitti(dataset, labels, out: str | Path, copy_data: bool = False,
 
 
 def _copy_frame_data(dataset, fid: str, out: Path, camera: str) -> None:
+    """velodyne/<fid>.bin and image_2/<fid>.png; a distorted camera's image is undistorted."""
     if dataset.kind == "kitti":
         shutil.copyfile(dataset.frame(fid).cloud, out / "velodyne" / f"{fid}.bin")
     else:
         cloud = dataset.load_cloud(fid)
         write_bin(out / "velodyne" / f"{fid}.bin", cloud.xyz, cloud.intensity)
     match = dataset.sync(fid).get(camera)
-    if match is not None and match.image is not None and match.ok:
-        from PIL import Image
-        with Image.open(match.image) as im:
-            im.convert("RGB").save(out / "image_2" / f"{fid}.png")
+    if match is None or match.image is None or not match.ok:
+        return
+    from PIL import Image
+    with Image.open(match.image) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    lens = dataset.rig(fid)[camera].camera
+    Image.fromarray(undistort_image(rgb, lens)).save(out / "image_2" / f"{fid}.png")
