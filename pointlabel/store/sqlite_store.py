@@ -114,12 +114,15 @@ class AnnotationStore:
         return [r[0] for r in self._db.execute("SELECT DISTINCT label_set FROM annotations ORDER BY 1")]
 
     def track(self, track_id: int, label_set: str = DEFAULT_SET) -> dict[str, Cuboid]:
-        """frame -> cuboid of one track."""
+        """frame -> cuboid of one track (one query over the label set's live cuboids)."""
+        rows = self._db.execute(
+            "SELECT frame, data FROM annotations WHERE label_set=? AND kind='cuboid' AND deleted=0 "
+            "ORDER BY frame", (label_set,)).fetchall()
         out = {}
-        for f in self.frames(label_set):
-            for c in self.frame(f, label_set).cuboids:
-                if c.track_id == track_id:
-                    out[f] = c
+        for frame, data in rows:
+            d = json.loads(data)
+            if d.get("track_id") == track_id:
+                out[frame] = Cuboid.from_dict(d)
         return out
 
     def history(self, label_set: str | None = None, frame: str | None = None,

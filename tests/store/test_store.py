@@ -84,3 +84,13 @@ def test_bad_file_is_a_clear_error(tmp_path):
     from pointlabel.errors import PointlabelError
     with pytest.raises(PointlabelError, match="cannot open annotation store"):
         AnnotationStore(bad)
+
+
+def test_track_collects_one_track_across_frames(store):
+    a0, a1, b0 = car(0, track_id=7), car(1, track_id=7), car(5, track_id=8)
+    store.put_many("f0", [a0, b0])
+    store.put("f1", a1)
+    store.put("f2", Polyline3D(vertices=[(0, 0, 0), (1, 0, 0)], track_id=7))  # not a cuboid
+    store.delete("f0", b0.id)
+    assert store.track(7) == {"f0": a0, "f1": a1}
+    assert store.track(8) == {}
