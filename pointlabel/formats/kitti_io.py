@@ -79,14 +79,17 @@ def kitti_calib_of(dataset, frame_id: str, camera: str | None = None) -> KittiCa
     """The KITTI calibration of a frame: the file for KITTI datasets, else built from the rig."""
     if dataset.kind == "kitti":
         return dataset.calib(frame_id)
-    cam = export_camera(dataset, frame_id, camera)
-    P = np.hstack([cam.camera.K_matrix, np.zeros((3, 1))])
-    return KittiCalib(P={i: P for i in range(4)}, R0_rect=np.eye(3), Tr_velo_to_cam=cam.T[:3])
+    return _calib_of_camera(export_camera(dataset, frame_id, camera))
 
 
-def export_camera(dataset, frame_id: str, camera: str | None = None) -> CameraSensor:
-    """The rig camera that becomes image_2, as an ideal pinhole: KITTI's P2 has no distortion
-    term, so 2D boxes are computed (and, with copy_data, the image resampled) undistorted."""
+def _calib_of_camera(cam2: CameraSensor) -> KittiCalib:
+    """A rig camera as KITTI's image_2: its frame is the rect frame, P0-P3 = K [I | 0]."""
+    P = np.hstack([cam2.camera.K_matrix, np.zeros((3, 1))])
+    return KittiCalib(P={i: P for i in range(4)}, R0_rect=np.eye(3), Tr_velo_to_cam=cam2.T[:3])
+
+
+def _rig_camera(dataset, frame_id: str, camera: str | None) -> CameraSensor:
+    """The rig camera that becomes image_2, with its own lens (distortion included)."""
     rig = dataset.rig(frame_id)
     if rig is None or not rig.cameras:
         raise PointlabelError("KITTI export needs a camera; this dataset has none "
@@ -94,8 +97,17 @@ def export_camera(dataset, frame_id: str, camera: str | None = None) -> CameraSe
     name = camera or ("image_2" if "image_2" in rig.cameras else rig.camera_names[0])
     if name not in rig.cameras:
         raise PointlabelError(f"no camera {name!r} (cameras: {', '.join(rig.camera_names)})", dataset.root)
-    cam = rig[name]
+    return rig[name]
+
+
+def _as_pinhole(cam: CameraSensor) -> CameraSensor:
     return cam if cam.camera.dist is None else replace(cam, camera=pinhole_of(cam.camera))
+
+
+def export_camera(dataset, frame_id: str, camera: str | None = None) -> CameraSensor:
+    """The rig camera that becomes image_2, as an ideal pinhole: KITTI's P2 has no distortion
+    term, so 2D boxes are computed (and, with copy_data, the image resampled) undistorted."""
+    return _as_pinhole(_rig_camera(dataset, frame_id, camera))
 
 
 def export_kitti(dataset, labels, out: str | Path, copy_data: bool = False,
@@ -108,8 +120,9 @@ def export_kitti(dataset, labels, out: str | Path, copy_data: bool = False,
         (out / sub).mkdir(parents=True, exist_ok=True)
     summary = ExportSummary()
     for fid in frames or dataset.frame_ids:
-        calib = kitti_calib_of(dataset, fid, camera)
-        cam2 = export_camera(dataset, fid, camera)
+        lens = _rig_camera(dataset, fid, camera)  # the rig is read once per frame
+        cam2 = _as_pinhole(lens)
+        calib = dataset.calib(fid) if dataset.kind == "kitti" else _calib_of_camera(cam2)
         anns = labels.frame(fid)
         lines = frame_to_lines(anns, calib.T_rect_from_lidar, cam2, keep_imported_2d)
         n_cub = sum(1 for c in anns.cuboids if c.status != "rejected")
@@ -118,24 +131,23 @@ def export_kitti(dataset, labels, out: str | Path, copy_data: bool = False,
         calib.write(out / "calib" / f"{fid}.txt")
         frame_json.write(out / "json" / f"{fid}.json", anns)
         if copy_data:
-            _copy_frame_data(dataset, fid, out, cam2.name)
+            _copy_frame_data(dataset, fid, out, lens)
         summary.frames += 1
         summary.label_lines += len(lines)
     return summary
 
 
-def _copy_frame_data(dataset, fid: str, out: Path, camera: str) -> None:
+def _copy_frame_data(dataset, fid: str, out: Path, lens: CameraSensor) -> None:
     """velodyne/<fid>.bin and image_2/<fid>.png; a distorted camera's image is undistorted."""
     if dataset.kind == "kitti":
         shutil.copyfile(dataset.frame(fid).cloud, out / "velodyne" / f"{fid}.bin")
     else:
         cloud = dataset.load_cloud(fid)
         write_bin(out / "velodyne" / f"{fid}.bin", cloud.xyz, cloud.intensity)
-    match = dataset.sync(fid).get(camera)
+    match = dataset.sync(fid).get(lens.name)
     if match is None or match.image is None or not match.ok:
         return
     from PIL import Image
     with Image.open(match.image) as im:
         rgb = np.asarray(im.convert("RGB"))
-    lens = dataset.rig(fid)[camera].camera
-    Image.fromarray(undistort_image(rgb, lens)).save(out / "image_2" / f"{fid}.png")
+    Image.fromarray(undistort_image(rgb, lens.camera)).save(out / "image_2" / f"{fid}.png")
