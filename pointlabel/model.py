@@ -4,7 +4,8 @@ LiDAR frame: x forward, y left, z up, metres. A Cuboid's `center` is the box's g
 centre, `size_lwh` is (length along the heading, width, height), `yaw` the heading about +z
 (0 along +x, counter-clockwise positive, wrapped to [-pi, pi)); `pitch` and `roll` (about the
 box's own y and x axes, 0 for upright boxes) complete a full orientation R = Rz(yaw) Ry(pitch)
-Rx(roll). All types are frozen: operations return new objects.
+Rx(roll). `Redaction2D` is the one type in image pixels instead: a region of a camera image
+to blur (pointlabel.privacy). All types are frozen: operations return new objects.
 """
 from __future__ import annotations
 
@@ -174,7 +175,66 @@ class DontCare:
         return DontCare(box2d=d["box2d"], id=d.get("id") or new_id(), source=d.get("source"))
 
 
-Annotation = Cuboid | Polyline3D | DontCare
+@dataclass(frozen=True)
+class Redaction2D:
+    """A region of one camera's image to blur (a face, a licence plate, anything a person marks),
+    in that camera's image pixels as recorded (lens distortion included; u right, v down).
+    Either `box_xyxy` (left, top, right, bottom) or `polygon` ((u, v), ...) with >= 3 vertices.
+    `label` says what it hides ("face", "plate", "other"); `frame` of the store is the sweep
+    whose synced image of `camera` it applies to."""
+
+    camera: str
+    box_xyxy: tuple[float, float, float, float] | None = None
+    polygon: tuple[tuple[float, float], ...] | None = None
+    label: str = "other"
+    id: str = field(default_factory=new_id)
+    status: str = STATUS_CONFIRMED
+    source: str | None = None  # e.g. "drawn", "auto:haar-face", "auto:box-plate"
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not str(self.camera):
+            raise ValueError("a redaction needs the camera it applies to")
+        if (self.box_xyxy is None) == (self.polygon is None):
+            raise ValueError("a redaction is either a box or a polygon")
+        if self.box_xyxy is not None:
+            box = _vec(self.box_xyxy, 4)
+            if box[2] <= box[0] or box[3] <= box[1]:
+                raise ValueError(f"redaction box needs left < right and top < bottom, got {box}")
+            object.__setattr__(self, "box_xyxy", box)
+        else:
+            poly = tuple(_vec(p, 2) for p in self.polygon)
+            if len(poly) < 3:
+                raise ValueError("a redaction polygon needs at least 3 vertices")
+            object.__setattr__(self, "polygon", poly)
+        object.__setattr__(self, "attributes", _frozen_mapping(self.attributes))
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of the region."""
+        if self.box_xyxy is not None:
+            return self.box_xyxy
+        uv = np.asarray(self.polygon)
+        return (*map(float, uv.min(0)), *map(float, uv.max(0)))
+
+    def replace(self, **changes) -> "Redaction2D":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {"type": "redaction", "id": self.id, "camera": self.camera, "label": self.label,
+                "box_xyxy": None if self.box_xyxy is None else list(self.box_xyxy),
+                "polygon": None if self.polygon is None else [list(p) for p in self.polygon],
+                "status": self.status, "source": self.source, "attributes": dict(self.attributes)}
+
+    @staticmethod
+    def from_dict(d: dict) -> "Redaction2D":
+        return Redaction2D(camera=d["camera"], box_xyxy=d.get("box_xyxy"), polygon=d.get("polygon"),
+                           label=d.get("label", "other"), id=d.get("id") or new_id(),
+                           status=d.get("status", STATUS_CONFIRMED), source=d.get("source"),
+                           attributes=d.get("attributes") or {})
+
+
+Annotation = Cuboid | Polyline3D | DontCare | Redaction2D
 
 
 def annotation_from_dict(d: dict) -> Annotation:
@@ -185,6 +245,8 @@ def annotation_from_dict(d: dict) -> Annotation:
         return Polyline3D.from_dict(d)
     if kind == "dontcare":
         return DontCare.from_dict(d)
+    if kind == "redaction":
+        return Redaction2D.from_dict(d)
     raise ValueError(f"unknown annotation type {kind!r}")
 
 
@@ -196,19 +258,22 @@ class FrameAnnotations:
     cuboids: tuple[Cuboid, ...] = ()
     polylines: tuple[Polyline3D, ...] = ()
     dontcares: tuple[DontCare, ...] = ()
+    redactions: tuple[Redaction2D, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "cuboids", tuple(self.cuboids))
         object.__setattr__(self, "polylines", tuple(self.polylines))
         object.__setattr__(self, "dontcares", tuple(self.dontcares))
+        object.__setattr__(self, "redactions", tuple(self.redactions))
 
     def __iter__(self):
         yield from self.cuboids
         yield from self.polylines
         yield from self.dontcares
+        yield from self.redactions
 
     def __len__(self) -> int:
-        return len(self.cuboids) + len(self.polylines) + len(self.dontcares)
+        return len(self.cuboids) + len(self.polylines) + len(self.dontcares) + len(self.redactions)
 
     def get(self, annotation_id: str) -> Annotation | None:
         return next((a for a in self if a.id == annotation_id), None)
@@ -218,7 +283,8 @@ class FrameAnnotations:
         anns = list(annotations)
         return FrameAnnotations(frame_id, tuple(a for a in anns if isinstance(a, Cuboid)),
                                 tuple(a for a in anns if isinstance(a, Polyline3D)),
-                                tuple(a for a in anns if isinstance(a, DontCare)))
+                                tuple(a for a in anns if isinstance(a, DontCare)),
+                                tuple(a for a in anns if isinstance(a, Redaction2D)))
 
     def to_dict(self) -> dict:
         return {"frame": self.frame_id, "annotations": [a.to_dict() for a in self]}
