@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from pointlabel.geometry.ground import GroundModel, estimate_ground
@@ -19,6 +20,8 @@ from pointlabel.geometry.ground import GroundModel, estimate_ground
 MIN_OBJECT_HEIGHT = 0.25  # m above the ground: lower points are ground (and its noise)
 MAX_OBJECT_HEIGHT = 4.5   # m above the ground: higher points are no labelled object's
 BLOCKER_HEIGHT = 0.5      # m above the ground: lower things (kerbs) hide no object behind them
+PIT_DEPTH = 0.5           # m: a ground cell this far below its neighbourhood's median is a pit
+PIT_WINDOW = 5            # cells: the neighbourhood of that median
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class FrameContext:
         """pts_lidar: (N, 3) (or (N, >=3), extra columns ignored) LiDAR frame."""
         pts = np.asarray(pts_lidar, dtype=float)[:, :3]
         pts = pts[np.all(np.isfinite(pts), axis=1)]
-        ground = estimate_ground(pts)
+        ground = fill_pits(estimate_ground(pts))
         height = ground.height_above(pts)
         obj_idx = np.flatnonzero((height > MIN_OBJECT_HEIGHT) & (height < MAX_OBJECT_HEIGHT))
         obj = pts[obj_idx]
@@ -128,6 +131,26 @@ class FrameContext:
                 if (window & (r_rng[i0:i1] > beyond[i])).any():
                     out[i] = True
         return out
+
+
+def fill_pits(ground: GroundModel, depth: float = PIT_DEPTH, window: int = PIT_WINDOW) -> GroundModel:
+    """The ground model with its pits filled: a cell more than `depth` m below the median
+    of the `window` x `window` cells around it takes that median.
+
+    Pits come from returns below the road surface (KITTI's Velodyne sees a few points
+    metres under the road near cars: reflections off their bodies or a wet road). A grey
+    opening removes narrow bumps, never narrow pits, so the ground sinks there and the
+    road's own points around it stand "above the ground": they join the car beside them
+    (a car fitted as a truck, 000019 and 000142). A real slope or step passes unchanged
+    (the median of a ramp is its centre)."""
+    h = ground.heights
+    if min(h.shape) < window:
+        return ground
+    med = ndimage.median_filter(h, size=window, mode="nearest")
+    pit = h < med - depth
+    if not pit.any():
+        return ground
+    return GroundModel(ground.origin_xy, ground.cell, np.where(pit, med, h), ground.observed)
 
 
 def _polar(pts: np.ndarray) -> np.ndarray:
