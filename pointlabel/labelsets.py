@@ -75,9 +75,9 @@ class StoreSet:
         self._pid = os.getpid()
 
     def frame(self, frame_id: str) -> FrameAnnotations:
-        if os.getpid() != self._pid:  # a forked worker: SQLite connections must not cross a fork
+        if os.getpid() != self._pid:  # a forked worker: connections must not cross a fork
             from pointlabel.store import AnnotationStore
-            self.store, self._pid = AnnotationStore(self.store.path), os.getpid()
+            self.store, self._pid = AnnotationStore(self.store.path or self.store.url_string()), os.getpid()
         return self.store.frame(frame_id, self.name)
 
 

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # libusb-1.0-0: without it `import open3d` fails. libgl1/libegl1/libgomp1: Open3D's renderer and
 # OpenMP. chromium + chromium-driver: the browser tests drive a real headless Chromium.
-DEBS="libusb-1.0-0 libgl1 libegl1 libgomp1 chromium chromium-driver"
+DEBS="libusb-1.0-0 libgl1 libegl1 libgomp1 chromium chromium-driver postgresql"
 missing=""
 for p in $DEBS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,5 +1,5 @@
 """Review state: per annotation of a label set, accepted or rejected with a comment, kept in the
-annotation store's SQLite file in two tables of this module's own:
+annotation store's database in two tables (pointlabel.store.schema):
 
 - `qa_review(label_set, annotation_id, frame, verdict, comment, reviewer, ts, version)`: the
   current verdict; `version` is the annotation's store version when it was judged, so a
@@ -12,29 +12,19 @@ The app's review workflow uses `ReviewBook`: `set_verdict(annotation_id, verdict
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sqlalchemy import delete, insert, select
+
 from pointlabel.errors import PointlabelError
 from pointlabel.qa.audit import ACCEPTED, REJECTED
+from pointlabel.store.schema import qa_review as R, qa_review_log as L
 
 VERDICTS = (ACCEPTED, REJECTED)
 FORMAT = "pointlabel-review"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS qa_review (
-    label_set TEXT NOT NULL, annotation_id TEXT NOT NULL, frame TEXT, verdict TEXT NOT NULL,
-    comment TEXT NOT NULL DEFAULT '', reviewer TEXT, ts REAL NOT NULL, version INTEGER,
-    PRIMARY KEY (label_set, annotation_id));
-CREATE INDEX IF NOT EXISTS qa_review_frame ON qa_review(label_set, frame);
-CREATE TABLE IF NOT EXISTS qa_review_log (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, label_set TEXT NOT NULL, annotation_id TEXT NOT NULL,
-    frame TEXT, verdict TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '', reviewer TEXT,
-    ts REAL NOT NULL, version INTEGER);
-"""
-_COLUMNS = "annotation_id, frame, verdict, comment, reviewer, ts, version"
+_COLUMNS = ("annotation_id", "frame", "verdict", "comment", "reviewer", "ts", "version")
 
 
 @dataclass(frozen=True)
@@ -56,17 +46,16 @@ class ReviewBook:
     """Verdicts on one label set of a store (an AnnotationStore, or the path of its file)."""
 
     def __init__(self, store, label_set: str = "default"):
-        self.store = None if isinstance(store, (str, Path)) else store
-        self.path = Path(store) if self.store is None else Path(store.path)
+        from pointlabel.store import AnnotationStore
+        if isinstance(store, (str, Path)):  # a store's file or URL: open it (another process)
+            store = AnnotationStore(store)
+        self.store = store
+        self.path = store.path
+        self.engine = store.engine
         self.label_set = label_set
-        try:
-            self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as e:
-            raise PointlabelError(f"cannot open the review tables ({e})", self.path) from None
 
     def close(self) -> None:
-        self._db.close()
+        pass  # the store owns the engine
 
     # -- writing -------------------------------------------------------------------------
     def set_verdict(self, annotation_id: str, verdict: str, comment: str = "",
@@ -86,16 +75,12 @@ class ReviewBook:
                 raise PointlabelError(f"no annotation {annotation_id} in label set {self.label_set!r}")
             frame, version = found[1], found[2]
         v = Verdict(annotation_id, frame, verdict, comment.strip(), reviewer, time.time(), version)
-        row = (self.label_set, v.annotation, v.frame, v.verdict, v.comment, v.reviewer, v.ts, v.version)
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            cur.execute(f"INSERT OR REPLACE INTO qa_review(label_set, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", row)
-            cur.execute(f"INSERT INTO qa_review_log(label_set, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", row)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+        row = dict(zip(("label_set",) + _COLUMNS, (self.label_set, v.annotation, v.frame, v.verdict, v.comment,
+                                                   v.reviewer, v.ts, v.version)))
+        with self.store.write() as c:
+            c.execute(delete(R).where(R.c.label_set == self.label_set, R.c.annotation_id == annotation_id))
+            c.execute(insert(R).values(**row))
+            c.execute(insert(L).values(**row))
         return v
 
     def clear(self, annotation_id: str, reviewer: str | None = None) -> None:
@@ -103,24 +88,30 @@ class ReviewBook:
         old = self.verdict(annotation_id)
         if old is None:
             return
-        self._db.execute("DELETE FROM qa_review WHERE label_set=? AND annotation_id=?", (self.label_set, annotation_id))
-        self._db.execute(f"INSERT INTO qa_review_log(label_set, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
-                         (self.label_set, annotation_id, old.frame, "cleared", "", reviewer, time.time(), old.version))
+        with self.store.write() as c:
+            c.execute(delete(R).where(R.c.label_set == self.label_set, R.c.annotation_id == annotation_id))
+            c.execute(insert(L).values(label_set=self.label_set, annotation_id=annotation_id, frame=old.frame,
+                                       verdict="cleared", comment="", reviewer=reviewer, ts=time.time(),
+                                       version=old.version))
 
     # -- reading -------------------------------------------------------------------------
+    def _rows(self, q):
+        with self.engine.connect() as c:
+            return c.execute(q).all()
+
     def verdict(self, annotation_id: str) -> Verdict | None:
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM qa_review WHERE label_set=? AND annotation_id=?",
-                               (self.label_set, annotation_id)).fetchone()
-        return None if row is None else self._verdict(row)
+        rows = self._rows(select(*(R.c[k] for k in _COLUMNS)).where(
+            R.c.label_set == self.label_set, R.c.annotation_id == annotation_id))
+        return None if not rows else self._verdict(rows[0])
 
     def verdicts(self, frame: str | None = None, verdict: str | None = None) -> dict[str, Verdict]:
         """annotation id -> current verdict (optionally of one frame, or one kind)."""
-        q, args = f"SELECT {_COLUMNS} FROM qa_review WHERE label_set=?", [self.label_set]
+        q = select(*(R.c[k] for k in _COLUMNS)).where(R.c.label_set == self.label_set)
         if frame is not None:
-            q, args = q + " AND frame=?", args + [str(frame)]
+            q = q.where(R.c.frame == str(frame))
         if verdict is not None:
-            q, args = q + " AND verdict=?", args + [verdict]
-        return {r[0]: self._verdict(r) for r in self._db.execute(q + " ORDER BY frame, annotation_id", args)}
+            q = q.where(R.c.verdict == verdict)
+        return {r[0]: self._verdict(r) for r in self._rows(q.order_by(R.c.frame, R.c.annotation_id))}
 
     def rejected(self) -> list[Verdict]:
         """What the labeller has to look at: rejected annotations, unfixed ones first."""
@@ -128,10 +119,10 @@ class ReviewBook:
 
     def log(self, annotation_id: str | None = None) -> list[Verdict]:
         """Every verdict given (oldest first), of one annotation or all."""
-        q, args = f"SELECT {_COLUMNS} FROM qa_review_log WHERE label_set=?", [self.label_set]
+        q = select(*(L.c[k] for k in _COLUMNS)).where(L.c.label_set == self.label_set)
         if annotation_id is not None:
-            q, args = q + " AND annotation_id=?", args + [annotation_id]
-        return [Verdict(*r) for r in self._db.execute(q + " ORDER BY seq", args)]
+            q = q.where(L.c.annotation_id == annotation_id)
+        return [Verdict(*r) for r in self._rows(q.order_by(L.c.seq))]
 
     def _verdict(self, row) -> Verdict:
         v = Verdict(*row)

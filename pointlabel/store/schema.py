@@ -1,0 +1,106 @@
+"""The one database schema of pointlabel (SQLAlchemy Core), for SQLite and PostgreSQL alike.
+
+Every table lives in `metadata`. A module that needs a table of its own (reviews, batch jobs,
+tasks, users) defines it here against `metadata` and adds an Alembic revision under
+`pointlabel/store/migrations/versions/` that creates it; `open_engine` applies the revisions
+when a store is opened.
+
+- `annotations`: the current state, one row per (label set, id); `data` is the annotation's
+  JSON (LiDAR frame), `version` grows by one with every change, `row_id` keeps creation order.
+- `txns`: one row per change (transaction): who (`author`, `client` = the browser session or
+  API client) and when; `kind` edit / undo / redo; `state` of an edit for its author's undo:
+  live, undone (redo-able) or dropped.
+- `history`: every change of every annotation ever made, never rewritten (`before` / `after`).
+- `meta`: dataset settings (up axis, units) and bookkeeping.
+- `qa_review`, `qa_review_log`: review verdicts (pointlabel.qa.review).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table,
+                        Text, UniqueConstraint)
+
+metadata = MetaData()
+
+annotations = Table(
+    "annotations", metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=True),
+    Column("label_set", String, nullable=False),
+    Column("id", String, nullable=False),
+    Column("frame", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("data", Text, nullable=False),
+    UniqueConstraint("label_set", "id", name="uq_annotations_set_id"),
+    Index("ann_frame", "label_set", "frame"),
+    sqlite_autoincrement=True,
+)
+
+txns = Table(
+    "txns", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", Float, nullable=False),
+    Column("author", String),
+    Column("client", String, nullable=False, default=""),
+    Column("label_set", String, nullable=False),
+    Column("frame", String, nullable=False),
+    Column("kind", String, nullable=False),          # edit | undo | redo
+    Column("state", String, nullable=False, default="live"),  # live | undone | dropped
+    Column("reverts", Integer),                          # undo / redo: the edit it replays
+    Index("txn_client", "label_set", "client", "kind", "state"),
+    sqlite_autoincrement=True,
+)
+
+history = Table(
+    "history", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("txn", Integer, ForeignKey("txns.id"), nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("author", String),
+    Column("label_set", String, nullable=False),
+    Column("frame", String, nullable=False),
+    Column("annotation_id", String, nullable=False),
+    Column("op", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("before", Text),
+    Column("after", Text),
+    Column("kind", String, nullable=False, default="edit"),
+    Column("client", String, nullable=False, default=""),
+    Index("hist_txn", "txn"),
+    Index("hist_annotation", "label_set", "annotation_id"),
+    Index("hist_frame", "label_set", "frame"),
+    sqlite_autoincrement=True,
+)
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+qa_review = Table(
+    "qa_review", metadata,
+    Column("label_set", String, primary_key=True),
+    Column("annotation_id", String, primary_key=True),
+    Column("frame", String),
+    Column("verdict", String, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("reviewer", String),
+    Column("ts", Float, nullable=False),
+    Column("version", Integer),
+    Index("qa_review_frame", "label_set", "frame"),
+)
+
+qa_review_log = Table(
+    "qa_review_log", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("label_set", String, nullable=False),
+    Column("annotation_id", String, nullable=False),
+    Column("frame", String),
+    Column("verdict", String, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("reviewer", String),
+    Column("ts", Float, nullable=False),
+    Column("version", Integer),
+    sqlite_autoincrement=True,
+)
