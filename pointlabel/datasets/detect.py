@@ -14,6 +14,10 @@ def open_dataset(path: str | Path, up: str | None = None, units: str | None = No
     path = Path(path)
     if not path.exists():
         raise PointlabelError("no such file or folder", path)
+    from pointlabel.formats.atomic import is_temporary
+    if is_temporary(path.absolute()):
+        raise PointlabelError("this is the temporary folder of an unfinished export (it was "
+                              "interrupted); it is not a dataset: remove it", path)
     if path.is_dir():
         from pointlabel.datasets.native import NativeDataset, is_native
         if is_native(path):

@@ -99,10 +99,19 @@ class KittiDataset:
         return None if path is None else read_label_file(path, self.calib(frame_id), frame_id)
 
 
-@lru_cache(maxsize=256)
 def _read_calib(path: Path) -> KittiCalib:
+    """The parsed file, cached while it is unchanged (a removed or edited file is seen)."""
+    try:
+        st = path.stat()
+    except OSError:
+        raise PointlabelError("calibration file is missing", path) from None
     if not path.is_file():
         raise PointlabelError("calibration file is missing", path)
+    return _parse_calib(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=256)
+def _parse_calib(path: Path, mtime_ns: int, size: int) -> KittiCalib:
     try:
         return read_kitti_calib(path)
     except CalibrationError as e:

@@ -21,7 +21,12 @@ from calibration.undistort import pinhole_of, undistort_image
 from pointlabel.datasets.clouds import write_bin
 from pointlabel.errors import PointlabelError
 from pointlabel.formats import frame_json
+from pointlabel.formats.atomic import MARKER, atomic_folder
 from pointlabel.formats.kitti_label import annotations_from_text, frame_to_lines
+
+# Files the app keeps in its KITTI export folder (the QA review, app/review.py): carried over.
+CARRIED = ("review_*.json",)
+EXPORT_ENTRIES = {"label_2", "calib", "json", "image_2", "velodyne", MARKER, *CARRIED}
 
 
 @dataclass
@@ -113,13 +118,19 @@ def export_camera(dataset, frame_id: str, camera: str | None = None) -> CameraSe
 def export_kitti(dataset, labels, out: str | Path, copy_data: bool = False,
                  keep_imported_2d: bool = False, camera: str | None = None, frames=None) -> ExportSummary:
     """labels: anything with `.frame(frame_id) -> FrameAnnotations` (an AnnotationStore for its
-    default set, or a pointlabel.labelsets set)."""
-    out = Path(out)
+    default set, or a pointlabel.labelsets set). Atomic: written beside `out` and renamed into
+    place when complete (formats.atomic); a failure leaves `out` as it was."""
+    frames = list(frames or dataset.frame_ids)
+    with atomic_folder(out, EXPORT_ENTRIES, {"format": "kitti", "frames": len(frames)}, CARRIED) as tmp:
+        return _export_kitti_into(tmp, dataset, labels, frames, copy_data, keep_imported_2d, camera)
+
+
+def _export_kitti_into(out: Path, dataset, labels, frames, copy_data, keep_imported_2d, camera) -> ExportSummary:
     # image_2/ always exists (empty without copy_data): KITTI readers such as datumaro expect it.
     for sub in ("label_2", "calib", "json", "image_2") + (("velodyne",) if copy_data else ()):
         (out / sub).mkdir(parents=True, exist_ok=True)
     summary = ExportSummary()
-    for fid in frames or dataset.frame_ids:
+    for fid in frames:
         lens = _rig_camera(dataset, fid, camera)  # the rig is read once per frame
         cam2 = _as_pinhole(lens)
         calib = dataset.calib(fid) if dataset.kind == "kitti" else _calib_of_camera(cam2)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from pointlabel.datasets.clouds import read_cloud, write_pcd, write_ply
+from pointlabel.formats.atomic import MARKER, atomic_folder
 from pointlabel.geometry.boxes import points_in_cuboid_mask
 
 
@@ -32,9 +33,13 @@ def point_labels(pts: np.ndarray, cuboids, class_ids: dict[str, int]) -> tuple[n
 
 
 def export_pointwise(dataset, labels, out: str | Path, fmt: str) -> dict:
-    """labels: anything with `.frame(frame_id) -> FrameAnnotations`."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    """labels: anything with `.frame(frame_id) -> FrameAnnotations`. Atomic: written beside
+    `out` and renamed into place when complete (formats.atomic)."""
+    with atomic_folder(out, {f"*.{fmt}", "classes.json", MARKER}, {"format": fmt}) as tmp:
+        return _export_into(tmp, dataset, labels, fmt)
+
+
+def _export_into(out: Path, dataset, labels, fmt: str) -> dict:
     frames = {fid: [c for c in labels.frame(fid).cuboids if c.status != "rejected"]
               for fid in dataset.frame_ids}
     names = sorted({c.label for cs in frames.values() for c in cs})
