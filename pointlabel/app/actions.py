@@ -51,8 +51,24 @@ def _seed(session: AppSession, frame_id: str, click: dict) -> np.ndarray:
 
 # -- cuboids -------------------------------------------------------------------------------
 def fit_at(session: AppSession, frame_id: str, click: dict, label: str | None) -> Outcome:
-    """Click-to-fit: a new confirmed cuboid around the clicked point, selected."""
-    fit = assist.fit_at(session.frame(frame_id), _seed(session, frame_id, click), label)
+    """Click-to-fit: a new confirmed cuboid, selected. The click: a point in 3D
+    ({"x","y","z"}), in the BEV (z None: the nearest object above the ground), a camera pixel
+    ({"source": "camera", "camera", "u", "v"}: the points under it, picked along the ray) or a
+    camera rectangle ({"source": "camera-rect", "camera", "rect": [u0, v0, u1, v1]})."""
+    frame = session.frame(frame_id)
+    source = click.get("source")
+    if source in ("camera", "camera-rect"):
+        if frame.rig is None or click.get("camera") not in frame.rig.cameras:
+            return Outcome(message="no such camera in this frame")
+        sensor = frame.rig[click["camera"]]
+        if source == "camera":
+            fit = assist.fit_camera_click(frame, sensor, (float(click["u"]), float(click["v"])), label)
+        else:
+            fit = assist.fit_camera_rect(frame, sensor, [float(v) for v in click["rect"]], label)
+    elif click.get("z") is None:
+        fit = assist.fit_near(frame, (float(click["x"]), float(click["y"])), label)
+    else:
+        fit = assist.fit_at(frame, _seed(session, frame_id, click), label)
     if fit.cuboid is None:
         return Outcome(message=f"no box: {fit.reason or 'no object here'}")
     cub = fit.cuboid.replace(id=new_id(), track_id=session.next_track_id())
@@ -100,6 +116,18 @@ def set_fields(session: AppSession, frame_id: str, sel: dict, values: dict) -> O
     except (TypeError, ValueError) as e:
         return Outcome(message=f"not applied: {e}")
     return Outcome() if new is a else Outcome(session.commit(frame_id, upserts=[new]))
+
+
+def set_box(session: AppSession, frame_id: str, sel: dict, center, size_lwh, yaw) -> Outcome:
+    """The selected cuboid placed where a handle drag left it (centre, size, yaw; LiDAR frame)."""
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, Cuboid):
+        return Outcome(message="the box is gone")
+    values = np.array([*center, *size_lwh, yaw], dtype=float)
+    if values.shape != (7,) or not np.isfinite(values).all():
+        raise ValueError("a box needs a finite centre (3), size (3) and yaw")
+    new = a.replace(center=values[:3], size_lwh=np.maximum(values[3:6], editing.MIN_SIZE), yaw=values[6])
+    return Outcome(session.commit(frame_id, upserts=[new]))
 
 
 def drag_in_box_view(session: AppSession, frame_id: str, sel: dict, view: str, rect: dict) -> Outcome:

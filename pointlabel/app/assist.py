@@ -44,3 +44,40 @@ def propagate(cuboid: Cuboid, next_frame) -> Cuboid:
 def interpolate(c0: Cuboid, t0: float, c1: Cuboid, t1: float, t: float) -> Cuboid:
     """The box of a track at time t between keyframes (t0, c0) and (t1, c1): a proposal."""
     return _interpolate(c0, t0, c1, t1, t)
+
+
+SNAP_RADIUS = 0.5  # metres: a BEV click this close to an object's points fits that object
+
+
+def fit_near(frame, xy, label: str | None = None) -> Fit:
+    """Click-to-fit from the BEV (no height): the nearest point above the ground within
+    SNAP_RADIUS of (x, y), so a click on the ground beside or under a car fits the car; else
+    the nearest point of the sweep."""
+    from scipy.spatial import cKDTree
+    ctx = frame.fit_context()
+    obj = ctx.obj_pts
+    if len(obj):
+        tree = frame.cached("obj_tree_xy", lambda: cKDTree(obj[:, :2]))
+        d, i = tree.query(np.asarray(xy, dtype=float)[:2])
+        if d <= SNAP_RADIUS:
+            return fit_at(frame, obj[int(i)], label)
+    return fit_at(frame, frame.nearest_point_xy(xy), label)
+
+
+def _as_fit(r) -> Fit:
+    cub = None if r.cuboid is None else r.cuboid.replace(status=STATUS_CONFIRMED, source="fit")
+    return Fit(cub, float(r.confidence), r.reason, int(r.n_points))
+
+
+def fit_camera_click(frame, sensor, uv_img, label: str | None = None) -> Fit:
+    """Click-to-fit from a camera: uv_img (u, v) pixels of the original image; the points
+    under the click are picked along the ray (fitting.camera_fit)."""
+    from pointlabel.fitting.camera_fit import fit_from_camera_click
+    return _as_fit(fit_from_camera_click(frame.fit_context(), sensor, uv_img, label=label))
+
+
+def fit_camera_rect(frame, sensor, box_xyxy, label: str | None = None) -> Fit:
+    """A cuboid fitted to the points in the frustum of a rectangle drawn in a camera,
+    constrained by it (fitting.camera_fit)."""
+    from pointlabel.fitting.camera_fit import fit_in_rectangle
+    return _as_fit(fit_in_rectangle(frame.fit_context(), sensor, box_xyxy, label=label))

@@ -5,16 +5,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_CLASSES = ("Car", "Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist", "Tram", "Misc")
-# The 3D view's default point budget: the largest that keeps a frame switch of a 120k-point
-# sweep under 1.5 s to painted in headless Chromium with software WebGL (benchmarks/bench_app.py).
-DEFAULT_BUDGET_3D = 50_000
+# The 3D view's (and the BEV's) default point budget: a whole sweep of a 64- or 128-beam
+# LiDAR. The canvas uploads it to the GPU once per frame (benchmarks/bench_canvas.py); only
+# multi-million-point scans are voxel-downsampled to it.
+DEFAULT_BUDGET_3D = 150_000
 DEFAULT_POLYLINE_CLASSES = ("lane", "road_edge", "curb", "stop_line", "crosswalk")
 
 
 @dataclass(frozen=True)
 class PointBudget:
-    """The most points each view receives; above it the cloud is voxel-downsampled (the
-    region of the selected box always keeps full resolution)."""
+    """The most points each view receives; above it the cloud is voxel-downsampled. The 3D
+    view and the BEV share one upload (`view3d`); `bev` is kept for old configs."""
 
     view3d: int = DEFAULT_BUDGET_3D
     bev: int = 80_000

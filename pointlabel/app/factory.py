@@ -10,6 +10,7 @@ from dash import Dash
 
 from pointlabel.app.callbacks import register_all
 from pointlabel.app.compression import enable_gzip
+from pointlabel.app.endpoints import register as register_endpoints
 from pointlabel.app.config import DEFAULT_CLASSES, AppConfig, PointBudget
 from pointlabel.app.layout import build_layout, initial_frame_index
 from pointlabel.app.session import AppSession
@@ -52,6 +53,7 @@ def create_app(dataset, store, config: AppConfig | None = None, *, classes=None,
 
     app.layout = layout
     register_all(app, session)
+    register_endpoints(app.server, session)
     enable_gzip(app.server)
     app.pointlabel_session = session
     return app

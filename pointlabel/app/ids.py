@@ -8,13 +8,18 @@ CURRENT_CLASS = "current-class-store"  # class given to new cuboids / polylines
 FIT_REQUEST = "fit-request"            # {"x","y","z","source","ts"}: a point clicked in fit mode
 VERTEX_REQUEST = "vertex-request"      # the same, in polyline mode
 SELECT_REQUEST = "select-request"      # {"id", "vertex"} or {"x","y","z"}: a click that selects
-NUDGE = "nudge-store"                  # {"action", "coarse", "ts"} from a key press
-KEYMAP = "keymap-store"                # the key bindings handed to assets/pointlabel.js
-CONFIG = "config-store"                # the published point budgets and the page's cameras
+CONFIG = "config-store"                # what the canvas needs once: ids, topology, steps, keys (app.canvas_config)
 URL = "url"                            # ?frame=<id>: a reload reopens the same frame
 FINDINGS = "findings-store"            # the last QA checks' findings (app.review: findings state)
 REVIEW_ITEMS = "review-items-store"    # the review list's rows as shown (a row click reads its item)
 FOCUS = "focus-store"                  # {"frame","x","y","z","radius","ts"}: centre the 3D view and BEV there
+CAMERA_OVERLAYS = "camera-overlays-store"  # the annotations projected into each camera (figures.overlays.camera_paths)
+
+
+def canvas_sink(name: str) -> str:
+    """A hidden store that only gives a clientside canvas callback its required output."""
+    return f"canvas-sink-{name}"
+
 
 # -- header ----------------------------------------------------------------------------------
 FRAME_SLIDER = "frame-slider"
@@ -38,16 +43,13 @@ POINT_INPUT = "point-input"            # "x, y, z" + Enter: a point click by coo
 COLOR_MODE = "color-mode"
 POINT_SIZE = "point-size"
 RANGE = "range-filter"
+HIDE_GROUND = "hide-ground"            # ["hide"]: the 3D view and the BEV leave out ground points
 
-# -- views -----------------------------------------------------------------------------------
+# -- views (drawn by the canvas, js/src; the 3D view keeps the id graph-3d) ---------------------
 GRAPH_3D = "graph-3d"
 GRAPH_BEV = "graph-bev"
 GRAPH_BOX_VIEWS = "graph-box-views"
-CAMERA_GRAPH = "camera-graph"
-
-
-def camera_graph(name: str) -> dict:
-    return {"type": CAMERA_GRAPH, "index": name}
+CAMERAS_ROW = "cameras-row"
 
 
 # -- editor ----------------------------------------------------------------------------------

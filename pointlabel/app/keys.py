@@ -4,8 +4,12 @@ A binding's target says what the key does in the page:
 - ``{"click": "<element id>"}`` presses a real button of the page (undo, delete, next frame...);
 - ``{"nudge": "<action>"}`` moves, turns or resizes the selected cuboid (or moves the selected
   polyline vertex) by one step; Shift makes the step coarse;
-- ``{"set": ["<component id>", "<prop>", value]}`` sets a component property (mode, selection).
-Keys typed into a text field are left alone.
+- ``{"set": ["<component id>", "<prop>", value]}`` sets a component property (mode, selection);
+- ``{"edit": "undo" | "redo"}`` undoes / redoes through the canvas' edit queue, in order with
+  the nudges before it (ten quick presses undo ten changes);
+- ``{"select": "next" | "prev"}`` selects the frame's next / previous object;
+- ``{"view": "focus" | "ground"}`` centres the views on the selection / hides ground points.
+The canvas (js/src/index.js) acts on them; keys typed into a text field are left alone.
 """
 from __future__ import annotations
 
@@ -40,8 +44,12 @@ BINDINGS: tuple[tuple[tuple[str, ...], dict, str, str], ...] = (
     (("c",), {"click": ids.COPY_NEXT_BTN}, "copy the box to the next frame", "Objects"),
     (("p",), {"click": ids.PROPAGATE_BTN}, "propagate the box to the next frame", "Objects"),
     (("t",), {"click": ids.INTERPOLATE_BTN}, "interpolate the track between keyframes", "Objects"),
-    (("ctrl+z",), {"click": ids.UNDO_BTN}, "undo", "History"),
-    (("ctrl+y", "ctrl+shift+z"), {"click": ids.REDO_BTN}, "redo", "History"),
+    (("tab",), {"select": "next"}, "select the next object of the frame", "Objects"),
+    (("shift+tab",), {"select": "prev"}, "select the previous object", "Objects"),
+    (("g",), {"view": "focus"}, "focus the views on the selected object", "Views"),
+    (("h",), {"view": "ground"}, "hide / show ground points", "Views"),
+    (("ctrl+z",), {"edit": "undo"}, "undo", "History"),
+    (("ctrl+y", "ctrl+shift+z"), {"edit": "redo"}, "redo", "History"),
     (("arrowright", "."), {"click": ids.NEXT_BTN}, "next frame", "Frames"),
     (("arrowleft", ","), {"click": ids.PREV_BTN}, "previous frame", "Frames"),
     (("space",), {"click": ids.PLAY_BTN}, "play / pause", "Frames"),
@@ -63,4 +71,14 @@ def help_rows() -> list[tuple[str, str, str]]:
                         for p in k.split("+"))
     rows = [(group, " / ".join(show(k) for k in keys), desc) for keys, _, desc, group in BINDINGS]
     rows.insert(0, ("Move / turn / resize", "Shift + key", "coarse step (fine: 5 cm / 1°, coarse: 50 cm / 10°)"))
-    return rows
+    return rows + list(MOUSE_ROWS)
+
+
+MOUSE_ROWS = (
+    ("Mouse", "drag / right-drag / wheel", "3D view: orbit / pan / zoom toward the cursor"),
+    ("Mouse", "handles on the box", "3D view: disc moves, yellow knob turns, face squares resize"),
+    ("Mouse", "drag / wheel", "BEV: pan / zoom; drag the selected box to move it, its knob to turn it"),
+    ("Mouse", "drag in a box view", "an edge or corner resizes, the inside moves, the knob (top) turns"),
+    ("Mouse", "click / drag in a camera", "click: select a box or fit one to the points under the click; "
+                                           "drag: fit a box to the points in the rectangle; wheel zooms"),
+)

@@ -82,6 +82,14 @@ def camera(session: AppSession, frame_id: str, name: str, selection=None):
                          sync_label(name, frame.sync.get(name)), session.class_colours)
 
 
+def camera_overlays(session: AppSession, frame_id: str, anns) -> dict:
+    """camera -> the annotations projected into it (figures.overlays.camera_paths)."""
+    from pointlabel.app.figures.overlays import camera_paths
+    rig = session.frame(frame_id).rig
+    return {name: camera_paths(anns, rig[name], session.class_colours)
+            for name in session.camera_names if rig is not None and name in rig.cameras}
+
+
 def box_views(session: AppSession, frame_id: str, anns, selection, points_inside: dict):
     sel = anns.get((selection or {}).get("id") or "") if anns is not None else None
     if not isinstance(sel, Cuboid):

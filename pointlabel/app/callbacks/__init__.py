@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from pointlabel.app.callbacks import (
+    canvas,
     clicks,
     cuboids,
     frames,
@@ -23,10 +24,9 @@ from pointlabel.app.callbacks import (
     proposals,
     review,
     selection,
-    views,
 )
 
 
 def register_all(app, session) -> None:
-    for module in (frames, views, page, selection, clicks, cuboids, proposals, polylines, history, review):
+    for module in (frames, canvas, page, selection, clicks, cuboids, proposals, polylines, history, review):
         module.register(app, session)

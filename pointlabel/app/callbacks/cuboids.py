@@ -1,15 +1,13 @@
-"""Cuboid edits: click-to-fit, key nudges, numeric fields, class, track, attributes, delete,
-copy / propagate to the next frame, interpolate a track. Each callback: one action."""
+"""Cuboid edits: click-to-fit (3D, BEV, a camera click or rectangle), numeric fields, class, track, attributes, delete,
+copy / propagate to the next frame, interpolate a track. Each callback: one action.
+Key nudges and handle drags do not come here: the canvas sends them to app.endpoints in order."""
 from __future__ import annotations
-
-import re
 
 from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from pointlabel.app import actions, ids
 from pointlabel.app.callbacks.common import unpack
-from pointlabel.app.figures.box_views import SHAPE_VIEW
 from pointlabel.app.layout.editor import OCCLUDED_BTN
 
 STATE = Output(ids.ANNOTATIONS, "data", allow_duplicate=True)
@@ -18,18 +16,6 @@ STATUS = Output(ids.STATUS, "children", allow_duplicate=True)
 SLIDER = Output(ids.FRAME_SLIDER, "value", allow_duplicate=True)
 FRAME = State(ids.FRAME_SLIDER, "value")
 SELECTED = State(ids.SELECTION, "data")
-
-
-def shape_edit(relayout: dict | None):
-    """Plotly's relayoutData of a dragged outline ({"shapes[1].x0": ..., ...}) -> (view,
-    {"x0": ..., ...}), or None for anything else (zoom, pan, autosize)."""
-    view, rect = None, {}
-    for key, value in (relayout or {}).items():
-        m = re.fullmatch(r"shapes\[(\d+)\]\.([xy][01])", key)
-        if m and int(m.group(1)) in SHAPE_VIEW:
-            view = SHAPE_VIEW[int(m.group(1))]
-            rect[m.group(2)] = value
-    return (view, rect) if view else None
 
 
 def _clicked() -> bool:
@@ -46,20 +32,6 @@ def register(app, session) -> None:
             raise PreventUpdate
         label = (current or {}).get("cuboid")
         return unpack(actions.fit_at(session, fid(index), req, label), "state", "selection", "message")
-
-    @app.callback(STATE, Input(ids.GRAPH_BOX_VIEWS, "relayoutData"), FRAME, SELECTED, prevent_initial_call=True)
-    def drag(relayout, index, sel):
-        edit = shape_edit(relayout)
-        if edit is None:
-            raise PreventUpdate  # a zoom or pan, not a drag of the outline
-        view, rect = edit
-        return unpack(actions.drag_in_box_view(session, fid(index), sel, view, rect), "state")[0]
-
-    @app.callback(STATE, Input(ids.NUDGE, "data"), FRAME, SELECTED, prevent_initial_call=True)
-    def nudge(req, index, sel):
-        if not req:
-            raise PreventUpdate
-        return unpack(actions.nudge(session, fid(index), sel, req["action"], bool(req.get("coarse"))), "state")[0]
 
     @app.callback(STATE, STATUS, Input(ids.APPLY_FIELDS_BTN, "n_clicks"), Input(ids.field(ALL), "n_submit"),
                   State(ids.field(ALL), "value"), State(ids.field(ALL), "id"), FRAME, SELECTED,

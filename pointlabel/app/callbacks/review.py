@@ -41,8 +41,6 @@ def register(app, session) -> None:
                             Output(ids.TAB_LABEL_BTN, "className"), Output(ids.TAB_REVIEW_BTN, "className"),
                             Input(ids.TAB_LABEL_BTN, "n_clicks"), Input(ids.TAB_REVIEW_BTN, "n_clicks"),
                             prevent_initial_call=True)
-    app.clientside_callback(ClientsideFunction("pointlabel", "focusViews"),
-                            Output(ids.FOCUS, "id"), Input(ids.FOCUS, "data"), prevent_initial_call=True)
 
     @app.callback(Output(ids.FINDINGS, "data"), STATUS,
                   Input(ids.CHECK_SEQUENCE_BTN, "n_clicks"), Input(ids.CHECK_FRAME_BTN, "n_clicks"),

@@ -190,3 +190,34 @@ def overlay_camera(anns, selection, sensor, class_colours=None) -> list:
         return uv
     return overlay_traces(anns, selection, camera_projector(sensor), dim=2, visible_point=visible,
                           class_colours=class_colours)
+
+
+def _flat_path(path: np.ndarray) -> list:
+    """(P, 2) pixels with NaN rows between pieces -> [u, v, u, v, None, None, ...] (JSON)."""
+    out = np.round(np.asarray(path, dtype=float)[:, :2], 1).ravel().tolist()
+    return [None if v != v else v for v in out]
+
+
+def camera_paths(anns: FrameAnnotations | None, sensor, class_colours=None) -> list[dict]:
+    """The annotations projected into one camera, for the canvas to draw (js/src/cameras.js):
+    [{"id", "kind": box | proposal | polyline | vertices, "colour", "path": flat [u, v, ...]
+    with None between pieces, "bbox": [u0, v0, u1, v1] of the visible path}]. Pixels of the
+    original image; segments clipped at the near plane and bent by the lens (camera_projector)."""
+    project = camera_projector(sensor)
+    out = []
+    for a in (anns or FrameAnnotations("")):
+        if isinstance(a, Cuboid) and a.status != STATUS_REJECTED:
+            path = project(cuboid_segments(a))
+            kind = "proposal" if a.status == STATUS_PROPOSAL else "box"
+        elif isinstance(a, Polyline3D) and len(a.vertices) >= 2:
+            path = project(polyline_segments(a.points, a.closed))
+            kind = "polyline"
+        else:
+            continue
+        finite = path[np.isfinite(path).all(axis=1)] if len(path) else path
+        if len(finite) == 0:
+            continue
+        out.append({"id": a.id, "kind": kind, "colour": PROPOSAL_COLOUR if kind == "proposal"
+                    else class_colour(a.label, class_colours), "path": _flat_path(path),
+                    "bbox": [float(v) for v in (*finite.min(axis=0)[:2], *finite.max(axis=0)[:2])]})
+    return out

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dash import dcc, html
 
 from pointlabel.app import ids
-from pointlabel.app.keys import keymap
+from pointlabel.app.callbacks.canvas import CANVAS_SINKS
+from pointlabel.app.canvas_config import canvas_config
 from pointlabel.app.layout import editor, header, objects, review, settings, views
 from pointlabel.app.layout import help as help_panel
 
@@ -27,10 +28,9 @@ def build_layout(session, frame_index: int = 0) -> html.Div:
         dcc.Store(id=ids.FIT_REQUEST),
         dcc.Store(id=ids.VERTEX_REQUEST),
         dcc.Store(id=ids.SELECT_REQUEST),
-        dcc.Store(id=ids.NUDGE),
-        dcc.Store(id=ids.KEYMAP, data=keymap()),
-        dcc.Store(id=ids.CONFIG, data={"budget": cfg.budget.to_dict(), "frames": len(session.frame_ids),
-                                       "cameras": session.camera_names}),
+        dcc.Store(id=ids.CONFIG, data=canvas_config(session)),
+        dcc.Store(id=ids.CAMERA_OVERLAYS),
+        *[dcc.Store(id=ids.canvas_sink(name)) for name in CANVAS_SINKS],
         dcc.Store(id=ids.FINDINGS, storage_type="session"),  # a reload keeps the last checks' findings
         dcc.Store(id=ids.REVIEW_ITEMS),
         dcc.Store(id=ids.FOCUS),
@@ -42,7 +42,7 @@ def build_layout(session, frame_index: int = 0) -> html.Div:
         html.Div(className="main", children=[
             html.Div(className="left", children=[views.build_main_views(), views.build_cameras(session)]),
             html.Div(className="right", children=[
-                views.build_box_views(), editor.selection_bar(), tabs(),
+                editor.selection_bar(), tabs(),
                 html.Div(id=ids.LABEL_PANEL, className="label-panel", children=[
                     editor.build(session), objects.build(), settings.build(session)]),
                 review.build()]),

@@ -25,7 +25,9 @@ def build(session) -> html.Div:
                                                 marks={0: "0", int(r // 2): str(int(r // 2)), int(r): str(int(r))},
                                                 updatemode="mouseup", allow_direct_input=False,
                                                 className="range-slider")], className="range"),
+        dcc.Checklist(id=ids.HIDE_GROUND, options=[{"label": " hide ground (H)", "value": "hide"}], value=[],
+                      className="hide-ground"),
         html.Div(className="budget", children=(
-            f"point budget: 3D {cfg.budget.view3d:,} · BEV {cfg.budget.bev:,} · camera {cfg.budget.camera:,} "
-            "(voxel-downsampled above; full resolution around the selected box)")),
+            f"point budget: 3D and BEV {cfg.budget.view3d:,} · camera {cfg.budget.camera:,} "
+            "(voxel-downsampled above)")),
     ])

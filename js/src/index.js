@@ -1,0 +1,207 @@
+// pointlabel's canvas: the 3D view, the BEV, the box views and the cameras, drawn in the
+// browser from data fetched once per frame, and the clientside callbacks that connect them to
+// the Dash page (pointlabel/app/callbacks/canvas.py registers them):
+//
+//   config-store      -> configure(config)   ids, topology, steps, class colours, cameras
+//   frame-slider      -> frame(index)        fetch the sweep and the camera points, draw
+//   annotations-store -> state(state)        the store's page state of the frame
+//   selection-store   -> selection(sel)      highlight, handles, box views, BEV follows
+//   mode / settings   -> mode(m), settings(colour, size, range, hideGround)
+//   camera-overlays   -> cameraOverlays(d)   the server's projections of the annotations
+//   focus-store       -> focus(f)            centre the views on a point (a QA finding)
+//
+// window.pointlabelCanvas is this module's state for scripts and tests (read-only use).
+
+import { BevView } from "./bev.js";
+import { BoxViews } from "./boxviews.js";
+import { Cameras } from "./cameras.js";
+import { Hub } from "./hub.js";
+import { pointColours } from "./points.js";
+import { View3D } from "./view3d.js";
+import { fetchMessage } from "./wire.js";
+
+const hub = new Hub();
+const canvas = { hub, view3d: null, bev: null, boxViews: null, cameras: new Cameras(hub), loads: 0 };
+window.pointlabelCanvas = canvas;
+
+function noUpdate() { return window.dash_clientside.no_update; }
+
+function mountViews() {
+  const ids = hub.config.ids;
+  const el3d = document.getElementById(ids.view3d), elBev = document.getElementById(ids.bev);
+  const elBox = document.getElementById(ids.boxViews);
+  if (el3d && (!canvas.view3d || canvas.view3d.el !== el3d)) { canvas.view3d = new View3D(el3d, hub); }
+  if (elBev && (!canvas.bev || canvas.bev.el !== elBev)) { canvas.bev = new BevView(elBev, hub); }
+  if (elBox && (!canvas.boxViews || canvas.boxViews.el !== elBox)) { canvas.boxViews = new BoxViews(elBox, hub); }
+  canvas.cameras.mount();
+}
+
+function views() { return [canvas.view3d, canvas.bev].filter(Boolean); }
+
+function redrawAnnotations() {
+  for (const v of views()) { v.setAnnotations(); }
+  if (canvas.boxViews) { canvas.boxViews.requestRender(); }
+  canvas.cameras.redrawOverlays();
+}
+
+hub.on("annotations", redrawAnnotations);
+hub.on("selection", ({ changed, origin }) => {
+  redrawAnnotations();
+  const c = hub.selected();
+  if (changed && c && c.type === "cuboid") {
+    if (canvas.bev) { canvas.bev.follow(c, origin !== "canvas"); }
+    if (origin !== "canvas" && canvas.view3d) { focusOn(c); }
+  }
+});
+
+function focusOn(c) {
+  const r = Math.hypot(...c.size_lwh) / 2;
+  if (canvas.view3d) { canvas.view3d.focus(c.center, r); }
+  if (canvas.bev) { canvas.bev.focus(c.center, r); }
+}
+
+// -- frames -------------------------------------------------------------------------------------
+let loading = null;
+async function loadFrame(index) {
+  if (loading) { loading.abort(); }
+  const ctl = new AbortController();
+  loading = ctl;
+  mountViews();
+  const t0 = performance.now();
+  try {
+    const cams = canvas.cameras.load(index, ctl.signal);
+    const msg = await fetchMessage(hub.url(`/cloud/${index}`), ctl.signal);
+    if (ctl.signal.aborted) { return; }
+    const a = msg.arrays;
+    hub.cloud = { meta: msg.meta, xyz: a.xyz, intensity: a.intensity || null, rgb: a.rgb || null, n: a.xyz.length / 3 };
+    hub.index = index;
+    hub.frameId = msg.meta.frame;
+    hub.ground = null;
+    const colours = pointColours(hub.cloud, hub.settings.colour);
+    const flags = new Uint8Array(hub.cloud.n);
+    for (const v of views()) { v.setCloud(hub.cloud, colours, flags); v.applySettings(hub.settings); }
+    if (hub.settings.hideGround) { loadGround(); }
+    redrawAnnotations();
+    const sel = hub.selected();
+    if (sel && canvas.bev) { canvas.bev.follow(sel); }
+    await cams;
+    canvas.loads += 1;
+    canvas.lastLoadMs = performance.now() - t0;
+  } catch (e) {
+    if (e.name !== "AbortError") { hub.status(`could not load frame: ${e.message}`); }
+  } finally {
+    if (loading === ctl) { loading = null; }
+  }
+}
+
+async function loadGround() {
+  const frame = hub.frameId;
+  try {
+    const msg = await fetchMessage(hub.url(`/ground/${hub.index}`));
+    if (hub.frameId !== frame) { return; }
+    hub.ground = msg.arrays.ground;
+    for (const v of views()) { v.setFlags(hub.ground); }
+  } catch (e) { hub.status(`ground: ${e.message}`); }
+}
+
+// -- keyboard -------------------------------------------------------------------------------------
+function cuboidOrder() { return hub.annotations().filter((a) => a.status !== "rejected" && a.type !== "dontcare"); }
+
+function selectStep(step) {
+  const items = cuboidOrder();
+  if (!items.length) { return; }
+  const i = items.findIndex((a) => a.id === hub.selection.id);
+  const j = i < 0 ? (step > 0 ? 0 : items.length - 1) : (i + step + items.length) % items.length;
+  hub.select(items[j].id, null, "key");
+}
+
+function onKey(e) {
+  const t = e.target, tag = t && t.tagName;
+  if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) {
+    if (e.key === "Escape" && t.blur) { t.blur(); }
+    return;
+  }
+  const km = hub.config && hub.config.keymap;
+  if (!km || !e.key) { return; }
+  const key = e.key === " " ? "space" : e.key.toLowerCase();
+  const mods = (e.ctrlKey || e.metaKey ? "ctrl+" : "") + (e.altKey ? "alt+" : "");
+  const target = km[mods + (e.shiftKey ? "shift+" : "") + key] || km[mods + key];
+  if (!target) { return; }
+  e.preventDefault();
+  if (target.click) {
+    const el = document.getElementById(target.click);
+    if (el) { el.click(); }
+  } else if (target.nudge) {
+    hub.nudge(target.nudge, e.shiftKey);
+  } else if (target.edit) {
+    hub.history(target.edit);
+  } else if (target.select) {
+    selectStep(target.select === "next" ? 1 : -1);
+  } else if (target.view === "focus") {
+    const c = hub.selected();
+    if (c && c.type === "cuboid") { focusOn(c); }
+  } else if (target.view === "ground") {
+    window.dash_clientside.set_props(hub.config.ids.hideGround, { value: hub.settings.hideGround ? [] : ["hide"] });
+  } else if (target.set) {
+    const props = {};
+    props[target.set[1]] = target.set[2];
+    window.dash_clientside.set_props(target.set[0], props);
+  }
+}
+document.addEventListener("keydown", onKey);
+
+// -- the clientside callbacks ---------------------------------------------------------------------
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  canvas: {
+    configure(config) {
+      hub.config = config;
+      mountViews();
+      return noUpdate();
+    },
+    frame(index, config) {
+      if (!hub.config && config) { hub.config = config; }
+      if (hub.config && index != null) { loadFrame(Number(index)); }
+      return noUpdate();
+    },
+    state(state) {
+      hub.setState(state);
+      return noUpdate();
+    },
+    selection(sel) {
+      hub.setSelection(sel);
+      return noUpdate();
+    },
+    mode(mode) {
+      hub.mode = mode || "select";
+      return noUpdate();
+    },
+    settings(colour, size, range, hide) {
+      const before = hub.settings;
+      const hideGround = Array.isArray(hide) ? hide.includes("hide") : !!hide;
+      const rmax = range && range[1] != null && hub.config && range[1] < hub.config.range_max ? range[1] : Infinity;
+      hub.settings = { colour: colour || "height", size: Number(size) || 1.5, range: [range ? range[0] || 0 : 0, rmax], hideGround };
+      if (hub.cloud && colour !== before.colour) {
+        const c = pointColours(hub.cloud, hub.settings.colour);
+        for (const v of views()) { v.setColours(c); }
+      }
+      if (hideGround && !hub.ground && hub.cloud) { loadGround(); }
+      for (const v of views()) { v.applySettings(hub.settings); }
+      return noUpdate();
+    },
+    cameraOverlays(data) {
+      canvas.cameras.setOverlays(data);
+      return noUpdate();
+    },
+    focus(f) {
+      if (!f) { return noUpdate(); }
+      const go = () => {
+        if (hub.frameId !== f.frame) { setTimeout(go, 100); return; }
+        const r = f.radius || 3;
+        if (canvas.view3d) { canvas.view3d.focus([f.x, f.y, f.z], r); }
+        if (canvas.bev) { canvas.bev.focus([f.x, f.y, f.z], r); }
+      };
+      go();
+      return noUpdate();
+    },
+  },
+});
