@@ -150,23 +150,31 @@ def export_job(clients, ref: DatasetRef, db_path, label_set, spec: str, frames: 
                   "keep_imported_2d": keep_imported_2d, "camera": camera, "frames": _digest(list(frames))}
         job = table.open_job("export", ref.path, params)
         tmp = export.temporary_folder(target, job.id)
-        if job.state == "installed" and not tmp.exists():
-            table.reset(job.id)  # exported before: this run writes the folder anew
-        export.prepare(tmp, copy_data)
-        summary = _run(clients, ExportWork(ref, label_set, spec, tmp, copy_data, keep_imported_2d, camera),
-                       frames, table, job, opts)
+        in_place = export.installed_job(target) == job.id and not tmp.exists()
+        if in_place:  # this job's export is in place: nothing to do
+            summary = BatchSummary("export", job.id, selected=len(frames), skipped=len(frames))
+        else:
+            if job.state == "installed":
+                table.reset(job.id)  # exported before, since replaced or removed: written anew
+            export.prepare(tmp, copy_data)
+            status = table.statuses(job.id, frames)
+            table.forget(job.id, export.missing(tmp, [f for f in frames if status.get(f) == DONE]))
+            summary = _run(clients, ExportWork(ref, label_set, spec, tmp, copy_data, keep_imported_2d, camera),
+                           frames, table, job, opts)
         totals = {"frames": 0, "label_lines": 0, "left_out": 0}
         for _, r in table.results(job.id, frames):
             totals["frames"] += 1
             totals["label_lines"] += r["label_lines"]
             totals["left_out"] += r["left_out"]
         status = table.statuses(job.id, frames)
-        if all(status.get(f) == DONE for f in frames):
-            export.install(tmp, target, {"format": "kitti", "frames": len(frames), "job": job.id})
+        if in_place:
+            totals["installed"] = True
+        elif all(status.get(f) == DONE for f in frames):
+            export.install(tmp, target, {"frames": len(frames), "job": job.id})
             table.set_state(job.id, "installed")
             totals["installed"] = True
         else:
-            totals["installed"] = False
+            totals["installed"] = False  # the target is left as it was
             totals["partial"] = str(tmp)
         return JobResult(summary, totals, str(target))
     finally:

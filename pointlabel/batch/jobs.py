@@ -103,6 +103,10 @@ class JobTable:
     def set_state(self, jid: str, state: str) -> None:
         self._db.execute("UPDATE batch_jobs SET state=?, updated=? WHERE id=?", (state, time.time(), jid))
 
+    def forget(self, jid: str, frames: Iterable[str]) -> None:
+        """Forget what became of these frames (they run again)."""
+        self._db.executemany("DELETE FROM batch_frames WHERE job=? AND frame=?", [(jid, f) for f in frames])
+
     def reset(self, jid: str) -> None:
         """Forget what the job did (its frames run again); the job itself stays."""
         cur = self._db.cursor()
