@@ -37,6 +37,8 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--html", metavar="FILE", help="also write an HTML report with plots")
     p.add_argument("--no-clouds", action="store_true", help="skip the point-based tightness (faster)")
+    p.add_argument("--points", action="store_true",
+                   help="compare point-wise labels (store sets or .label folders): per-class IoU and mIoU")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("audit", help="draw a stratified audit sample; error rates from the verdicts given")
@@ -132,6 +134,9 @@ def cmd_compare(args) -> int:
     from pointlabel.labelsets import open_label_set
     dataset = dataset_of(args)
     opener = _opener(args, dataset)
+    if args.points:
+        from pointlabel.commands.pointlabels import cmd_compare_points
+        return cmd_compare_points(args, dataset, opener())
     set_a = open_label_set(args.a, dataset, opener)
     set_b = open_label_set(args.b, dataset, opener)
     result = compare_sets(set_a, set_b, dataset.frame_ids, args.iou, dataset, use_clouds=not args.no_clouds)

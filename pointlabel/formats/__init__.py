@@ -14,6 +14,21 @@ def _import_openpcdet(dataset, store, src, label_set):
     return import_openpcdet(dataset, store, src, label_set)
 
 
+def _import_semantickitti(dataset, store, src, label_set):
+    from pointlabel.formats.semantickitti import import_semantickitti
+    return import_semantickitti(dataset, store, src, label_set)
+
+
+def _import_openlabel(dataset, store, src, label_set):
+    from pointlabel.formats.openlabel import import_openlabel
+    return import_openlabel(dataset, store, src, label_set)
+
+
+def _import_nuscenes(dataset, store, src, label_set):
+    from pointlabel.formats.nuscenes_import import import_nuscenes
+    return import_nuscenes(dataset, store, src, label_set)
+
+
 def _labels(dataset, store, spec):
     """What `--set` names: a store label set, `reference` (the dataset's ground truth), or a
     label_2 / per-frame JSON folder."""
@@ -28,6 +43,16 @@ def _export_kitti(dataset, store, args):
     return {k: v for k, v in asdict(s).items() if k != "files"}
 
 
+def _export_openlabel(dataset, store, args):
+    from pointlabel.formats.openlabel import export_openlabel
+    return export_openlabel(dataset, _labels(dataset, store, args.set), args.out)
+
+
+def _export_nuscenes(dataset, store, args):
+    from pointlabel.formats.nuscenes import export_nuscenes
+    return export_nuscenes(dataset, _labels(dataset, store, args.set), args.out)
+
+
 def _export_pointwise(fmt):
     def run(dataset, store, args):
         from pointlabel.formats.pointwise import export_pointwise
@@ -35,5 +60,14 @@ def _export_pointwise(fmt):
     return run
 
 
-IMPORTERS = {"kitti": _import_kitti, "openpcdet": _import_openpcdet}
-EXPORTERS = {"kitti": _export_kitti, "pcd": _export_pointwise("pcd"), "ply": _export_pointwise("ply")}
+def _export_semantickitti(dataset, store, args):
+    from pointlabel.formats.semantickitti import export_semantickitti
+    from pointlabel.pointlabels.storage import PointLabelStore
+    return export_semantickitti(dataset, _labels(dataset, store, args.set), PointLabelStore.for_store(store),
+                                args.out, args.set)
+
+
+IMPORTERS = {"kitti": _import_kitti, "openpcdet": _import_openpcdet, "semantickitti": _import_semantickitti,
+             "openlabel": _import_openlabel, "nuscenes": _import_nuscenes}
+EXPORTERS = {"kitti": _export_kitti, "pcd": _export_pointwise("pcd"), "ply": _export_pointwise("ply"),
+             "semantickitti": _export_semantickitti, "openlabel": _export_openlabel, "nuscenes": _export_nuscenes}
