@@ -26,3 +26,20 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q -e '.[dev]'
   touch "$stamp"
 fi
+
+# The canvas (js/src: three.js, bundled by esbuild) into pointlabel/app/assets/canvas.bundle.js,
+# from the npm registry through js/package-lock.json. Rebuilt when a source or the lock changes.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+jsstamp=js/node_modules/.installed-$(sha1sum js/package-lock.json | cut -c1-12)
+if [ ! -f "$jsstamp" ]; then
+  (cd js && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$jsstamp"
+fi
+bundle=pointlabel/app/assets/canvas.bundle.js
+if [ ! -f "$bundle" ] || [ -n "$(find js/src js/package.json -newer "$bundle" -print -quit)" ]; then
+  (cd js && npm run --silent build)
+fi
