@@ -3,9 +3,15 @@
 Each action reads the store, computes the change with the library (editing, fitting,
 export), saves it at once, and returns an `Outcome` that the callbacks only unpack into
 component properties. No Dash here, so every action is tested without a browser.
+
+Called with `session.for_client(client, state)` (a browser tab's view), an edit carries the
+versions the tab's page shows: if someone changed the object since, the edit is refused and
+the Outcome holds the stored (newer) state and a message (`refuses_stale`). Undo and redo are
+the client's own.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +21,7 @@ from pointlabel.app.session import AppSession
 from pointlabel.geometry.boxes import points_in_cuboid_mask
 from pointlabel.model import (STATUS_CONFIRMED, STATUS_PROPOSAL, STATUS_REJECTED, Cuboid,
                               Polyline3D, new_id)
+from pointlabel.store import UndoConflict, VersionConflict
 
 NO_SELECTION = {"id": None, "vertex": None}
 
@@ -29,6 +36,26 @@ class Outcome:
     message: str | None = None
     goto: int | None = None
     extra: dict = field(default_factory=dict)
+
+
+def refuses_stale(action):
+    """An edit action that, when its change is based on a stale copy (VersionConflict),
+    saves nothing and returns the stored state of the frame with a message."""
+    @functools.wraps(action)
+    def run(session, frame_id, *args, **kwargs):
+        try:
+            return action(session, frame_id, *args, **kwargs)
+        except VersionConflict as e:
+            return Outcome(session.page_state(frame_id), message=f"not saved: {e.message}")
+    return run
+
+
+def _shown(session, frame_id: str, annotation_id: str) -> dict | None:
+    """The annotation as the client's page shows it (None: unknown)."""
+    state = getattr(session, "state", None)
+    if not state or state.get("frame") != frame_id:
+        return None
+    return next((d for d in state.get("annotations", []) if d.get("id") == annotation_id), None)
 
 
 def selection(annotation_id: str | None, vertex: int | None = None) -> dict:
@@ -50,6 +77,7 @@ def _seed(session: AppSession, frame_id: str, click: dict) -> np.ndarray:
 
 
 # -- cuboids -------------------------------------------------------------------------------
+@refuses_stale
 def fit_at(session: AppSession, frame_id: str, click: dict, label: str | None) -> Outcome:
     """Click-to-fit: a new confirmed cuboid, selected. The click: a point in 3D
     ({"x","y","z"}), in the BEV (z None: the nearest object above the ground), a camera pixel
@@ -95,18 +123,27 @@ def select_at(session: AppSession, frame_id: str, click: dict) -> Outcome:
     return Outcome(selection=dict(NO_SELECTION))
 
 
-def nudge(session: AppSession, frame_id: str, sel: dict, action: str, coarse: bool) -> Outcome:
-    """A key step on the selected cuboid (its own axes) or the selected polyline vertex."""
+def nudge(session: AppSession, frame_id: str, sel: dict, action: str, coarse: bool,
+          client: str | None = None) -> Outcome:
+    """A key step on the selected cuboid (its own axes) or the selected polyline vertex,
+    applied to the STORED annotation atomically (session.apply_to_stored): steps from any
+    number of tabs serialise and none is lost."""
     a = _selected(session, frame_id, sel)
+    client = client or getattr(session, "client", None)
     if isinstance(a, Cuboid):
-        return Outcome(session.commit(frame_id, upserts=[editing.nudge_cuboid(a, action, coarse)]))
-    if isinstance(a, Polyline3D) and sel.get("vertex") is not None and sel["vertex"] < len(a.vertices):
-        moved = editing.nudge_vertex(a, sel["vertex"], action, coarse)
-        if moved is not a:
-            return Outcome(session.commit(frame_id, upserts=[moved]))
+        def step(stored):
+            return editing.nudge_cuboid(stored, action, coarse) if isinstance(stored, Cuboid) else stored
+        return Outcome(session.apply_to_stored(frame_id, a.id, step, client))
+    k = (sel or {}).get("vertex")
+    if isinstance(a, Polyline3D) and k is not None and k < len(a.vertices):
+        def step_vertex(stored):
+            ok = isinstance(stored, Polyline3D) and k < len(stored.vertices)
+            return editing.nudge_vertex(stored, k, action, coarse) if ok else stored
+        return Outcome(session.apply_to_stored(frame_id, a.id, step_vertex, client))
     return Outcome()
 
 
+@refuses_stale
 def set_fields(session: AppSession, frame_id: str, sel: dict, values: dict) -> Outcome:
     a = _selected(session, frame_id, sel)
     if not isinstance(a, Cuboid):
@@ -130,6 +167,7 @@ def set_box(session: AppSession, frame_id: str, sel: dict, center, size_lwh, yaw
     return Outcome(session.commit(frame_id, upserts=[new]))
 
 
+@refuses_stale
 def drag_in_box_view(session: AppSession, frame_id: str, sel: dict, view: str, rect: dict) -> Outcome:
     """The selected cuboid's outline dragged in its top / side / front view. rect: any of
     x0 x1 y0 y1 (box frame metres); missing ones keep the current outline."""
@@ -146,6 +184,7 @@ def drag_in_box_view(session: AppSession, frame_id: str, sel: dict, view: str, r
     return Outcome(session.commit(frame_id, upserts=[new]))
 
 
+@refuses_stale
 def set_label(session: AppSession, frame_id: str, sel: dict, label: str) -> Outcome:
     a = _selected(session, frame_id, sel)
     if isinstance(a, (Cuboid, Polyline3D)) and a.label != label:
@@ -153,6 +192,7 @@ def set_label(session: AppSession, frame_id: str, sel: dict, label: str) -> Outc
     return Outcome()
 
 
+@refuses_stale
 def set_track(session: AppSession, frame_id: str, sel: dict, text) -> Outcome:
     a = _selected(session, frame_id, sel)
     if not isinstance(a, (Cuboid, Polyline3D)):
@@ -161,15 +201,20 @@ def set_track(session: AppSession, frame_id: str, sel: dict, text) -> Outcome:
         track = None if text in (None, "") else int(text)
     except (TypeError, ValueError):
         return Outcome(message="a track id is a whole number")
-    if track == a.track_id:
-        return Outcome()
+    shown = _shown(session, frame_id, a.id)
+    if track == a.track_id or (shown is not None and shown.get("track_id") == track):
+        return Outcome()  # unchanged (leaving a field the page showed is no edit)
     return Outcome(session.commit(frame_id, upserts=[a.replace(track_id=track)]))
 
 
+@refuses_stale
 def set_attribute(session: AppSession, frame_id: str, sel: dict, key: str, value) -> Outcome:
     a = _selected(session, frame_id, sel)
     if not isinstance(a, (Cuboid, Polyline3D)):
         return Outcome()
+    shown = _shown(session, frame_id, a.id)
+    if shown is not None and (shown.get("attributes") or {}).get(key, "") == (value if value is not None else ""):
+        return Outcome()  # the value the page showed: no edit
     attrs = dict(a.attributes)
     if value in (None, ""):
         if key not in attrs:
@@ -182,6 +227,7 @@ def set_attribute(session: AppSession, frame_id: str, sel: dict, key: str, value
     return Outcome(session.commit(frame_id, upserts=[a.replace(attributes=attrs)]))
 
 
+@refuses_stale
 def delete(session: AppSession, frame_id: str, sel: dict) -> Outcome:
     a = _selected(session, frame_id, sel)
     if a is None:
@@ -189,6 +235,7 @@ def delete(session: AppSession, frame_id: str, sel: dict) -> Outcome:
     return Outcome(session.commit(frame_id, deletes=[a.id]), dict(NO_SELECTION), "deleted")
 
 
+@refuses_stale
 def to_next_frame(session: AppSession, frame_id: str, sel: dict, refine: bool) -> Outcome:
     """Copy (refine=False) or propagate (refine=True) the selected cuboid into the next frame,
     replacing that track's box there; then go to the next frame with the new box selected."""
@@ -215,6 +262,7 @@ def to_next_frame(session: AppSession, frame_id: str, sel: dict, refine: bool) -
     return Outcome(state, selection(new.id), f"{verb} track {track} to frame {nxt}", goto=i + 1)
 
 
+@refuses_stale
 def interpolate_track(session: AppSession, frame_id: str, sel: dict) -> Outcome:
     """Fill the frames between the keyframes of the selected box's track (keyframes: the
     track's confirmed boxes) with interpolated proposals, replacing earlier interpolations."""
@@ -242,6 +290,7 @@ def interpolate_track(session: AppSession, frame_id: str, sel: dict) -> Outcome:
 
 
 # -- proposals -----------------------------------------------------------------------------
+@refuses_stale
 def prelabel(session: AppSession, frame_id: str) -> Outcome:
     """Pre-label the frame: proposals for every object not already boxed."""
     anns = session.annotations(frame_id)
@@ -253,6 +302,7 @@ def prelabel(session: AppSession, frame_id: str) -> Outcome:
     return Outcome(state, message=f"{len(fresh)} proposals")
 
 
+@refuses_stale
 def set_status(session: AppSession, frame_id: str, sel: dict, status: str) -> Outcome:
     a = _selected(session, frame_id, sel)
     if not isinstance(a, Cuboid) or a.status == status:
@@ -261,6 +311,7 @@ def set_status(session: AppSession, frame_id: str, sel: dict, status: str) -> Ou
                    message=f"{'accepted' if status == STATUS_CONFIRMED else 'rejected'} {a.label}")
 
 
+@refuses_stale
 def set_status_all(session: AppSession, frame_id: str, status: str) -> Outcome:
     """Accept or reject every open proposal of the frame (one undo step)."""
     props = [c for c in session.annotations(frame_id).cuboids if c.status == STATUS_PROPOSAL]
@@ -272,6 +323,7 @@ def set_status_all(session: AppSession, frame_id: str, status: str) -> Outcome:
 
 
 # -- polylines -----------------------------------------------------------------------------
+@refuses_stale
 def add_vertex_at(session: AppSession, frame_id: str, sel: dict, click: dict, height: str,
                   label: str) -> Outcome:
     """Polyline mode click: add a vertex to the selected polyline (after the selected vertex,
@@ -292,6 +344,7 @@ def add_vertex_at(session: AppSession, frame_id: str, sel: dict, click: dict, he
                    f"{new.label}: {len(new.vertices)} vertices")
 
 
+@refuses_stale
 def delete_vertex(session: AppSession, frame_id: str, sel: dict) -> Outcome:
     a = _selected(session, frame_id, sel)
     k = (sel or {}).get("vertex")
@@ -303,6 +356,7 @@ def delete_vertex(session: AppSession, frame_id: str, sel: dict) -> Outcome:
     return Outcome(session.commit(frame_id, upserts=[new]), selection(a.id, max(0, k - 1)))
 
 
+@refuses_stale
 def toggle_closed(session: AppSession, frame_id: str, sel: dict) -> Outcome:
     a = _selected(session, frame_id, sel)
     if not isinstance(a, Polyline3D):
@@ -311,6 +365,7 @@ def toggle_closed(session: AppSession, frame_id: str, sel: dict) -> Outcome:
     return Outcome(session.commit(frame_id, upserts=[new]), message="closed" if new.closed else "open")
 
 
+@refuses_stale
 def set_vertex(session: AppSession, frame_id: str, sel: dict, values: dict) -> Outcome:
     a = _selected(session, frame_id, sel)
     k = (sel or {}).get("vertex")
@@ -326,9 +381,15 @@ def set_vertex(session: AppSession, frame_id: str, sel: dict, values: dict) -> O
 
 
 # -- history and export --------------------------------------------------------------------
-def undo(session: AppSession, frame_id: str, redo: bool = False) -> Outcome:
-    """Undo (or redo) the last change of the label set, in whatever frame it was made."""
-    f = (session.store.redo if redo else session.store.undo)(session.label_set, author=session.config.author)
+def undo(session: AppSession, frame_id: str, redo: bool = False, client: str | None = None) -> Outcome:
+    """Undo (or redo) the client's own last change, in whatever frame it was made; refused
+    with a message if someone else changed that object since."""
+    client = client or getattr(session, "client", None)
+    try:
+        f = (session.store.redo if redo else session.store.undo)(session.label_set, author=session.config.author,
+                                                                  client=client)
+    except UndoConflict as e:
+        return Outcome(session.page_state(frame_id), message=e.message)
     if f is None:
         return Outcome(message=f"nothing to {'redo' if redo else 'undo'}")
     goto = None if f == frame_id or f not in session.frame_ids else session.index_of(f)

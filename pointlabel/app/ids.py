@@ -134,3 +134,8 @@ def vertex_field(name: str) -> dict:
 
 def object_row(annotation_id: str) -> dict:
     return {"type": OBJECT_ROW, "index": annotation_id}
+
+# -- who edits, and the trail ------------------------------------------------------------------
+CLIENT = "client-store"                # this page load's id (a uuid): its edits are its own undo steps
+HISTORY_PANEL = "history-panel"        # the trail of the selected annotation (or of the frame)
+HISTORY_LIST = "history-list"

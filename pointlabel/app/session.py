@@ -6,25 +6,30 @@ Page state (schema 1), the current frame's annotations as the store holds them (
 
     {"schema": 1, "frame": "000008", "label_set": "default", "rev": 57, "saved_at": 1764...,
      "annotations": [Cuboid/Polyline3D/DontCare .to_dict(), ...],
+     "versions": {"<annotation id>": 3, ...},
      "points_inside": {"<cuboid id>": 812, ...},
      "verdicts": {"<annotation id>": {"verdict": "rejected", "comment": "...", "reviewer": "app",
                                       "ts": 1764..., "changed_since": false}, ...}}
 
 `rev` is the store's latest history sequence number: it grows with every saved change, so
-the page can show which saved state it displays. `verdicts` are the QA review's current
+the page can show which saved state it displays. `versions` are the store versions the page
+shows: an edit made from this page carries them (ClientView.commit), so a change based on a
+stale copy is refused instead of overwriting someone else's. `verdicts` are the QA review's current
 verdicts on the frame's annotations (pointlabel.qa.review.ReviewBook, in the same SQLite file);
 `changed_since`: the annotation was edited after its verdict.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from pointlabel.app.config import AppConfig
 from pointlabel.app.state import FrameCache, FrameData
 from pointlabel.geometry.boxes import count_points_in_boxes, cuboids_to_array
-from pointlabel.model import FrameAnnotations
+from pointlabel.model import Annotation, FrameAnnotations, annotation_from_dict
 from pointlabel.qa.guidelines import default_guidelines
 from pointlabel.qa.review import ReviewBook, Verdict
 
@@ -44,9 +49,17 @@ def verdict_json(v: Verdict) -> dict:
             "changed_since": bool(v.changed_since)}
 
 
+def versions_of(state: dict | None) -> dict[str, int]:
+    """id -> version that a page state shows (empty for none or an old page)."""
+    return dict((state or {}).get("versions") or {})
+
+
 class SerializedStore:
-    """The annotation store (or the review book) behind a lock: Dash runs callbacks on several
-    threads, and one SQLite connection must not be used by two of them at once."""
+    """The annotation store (or the review book) behind a lock, so the callbacks of one
+    process call it one at a time. The store itself is thread-safe (a pooled SQLAlchemy
+    engine; SQLite in WAL mode with a busy timeout; PostgreSQL row locks): the lock only keeps
+    one process's reads and writes in a simple order. Other processes (the API's clients,
+    more workers) are serialised by the database."""
 
     def __init__(self, store):
         self._store = store
@@ -66,6 +79,8 @@ class SerializedStore:
 class AppSession:
     """Everything the callbacks of one app share (created by create_app)."""
 
+    client: str | None = None  # the session itself acts for no particular tab
+
     def __init__(self, dataset, store, config: AppConfig):
         self.dataset = dataset
         self.store = SerializedStore(store)
@@ -73,7 +88,8 @@ class AppSession:
         self.cache = FrameCache(dataset, config.cache_frames)
         self.frame_ids = self.cache.frame_ids
         self.camera_names = self._camera_names()
-        self.export_dir = Path(config.export_dir) if config.export_dir else Path(store.path).parent / "kitti_export"
+        self.export_dir = Path(config.export_dir) if config.export_dir else (
+            Path(store.path).parent if store.path else Path.cwd()) / "kitti_export"
         self.guidelines = config.guidelines or default_guidelines()
         self.class_colours = {name: g.colour for name, g in self.guidelines.classes.items()}
         self.review = SerializedStore(ReviewBook(self.store, config.label_set))
@@ -112,28 +128,50 @@ class AppSession:
         return self.store.frame(frame_id, self.label_set)
 
     def page_state(self, frame_id: str) -> dict:
-        anns = self.annotations(frame_id)
+        rows = self.store.frame_versions(frame_id, self.label_set)
+        objs = [annotation_from_dict(json.loads(d)) for d, _ in rows]
+        anns = FrameAnnotations.from_annotations(frame_id, objs)
+        versions = {a.id: v for a, (_, v) in zip(objs, rows)}
         counts = {}
         if anns.cuboids:
             xyz = self.frame(frame_id).xyz
             n = count_points_in_boxes(xyz, cuboids_to_array(anns.cuboids))
             counts = {c.id: int(k) for c, k in zip(anns.cuboids, n)}
-        last = self.store.history(self.label_set, limit=1)
-        return {"schema": SCHEMA, "frame": frame_id, "label_set": self.label_set,
-                "rev": last[0].seq if last else 0, "saved_at": last[0].ts if last else None,
-                "annotations": [a.to_dict() for a in anns], "points_inside": counts,
+        seq, ts = self.store.last_seq(self.label_set)
+        return {"schema": SCHEMA, "frame": frame_id, "label_set": self.label_set, "rev": seq, "saved_at": ts,
+                "annotations": [a.to_dict() for a in anns], "versions": versions, "points_inside": counts,
                 "verdicts": {v.annotation: verdict_json(v) for v in self.review.verdicts(frame=frame_id).values()}}
 
-    def commit(self, frame_id: str, upserts=(), deletes=()) -> dict:
-        """Save changes of one frame (one transaction, one undo step) -> its new page state."""
+    def commit(self, frame_id: str, upserts=(), deletes=(), expected: dict | None = None,
+               client: str | None = None) -> dict:
+        """Save changes of one frame (one transaction, one undo step of `client`) -> its new
+        page state. `expected`: id -> the version the change was based on; a stored version
+        that differs raises pointlabel.store.VersionConflict and nothing is saved."""
         upserts, deletes = list(upserts), list(deletes)
         if upserts or deletes:
             self.store.apply(frame_id, upserts=upserts, deletes=deletes, label_set=self.label_set,
-                             author=self.config.author)
-            for a in upserts:
-                if getattr(a, "track_id", None) is not None and self._max_track is not None:
-                    self._max_track = max(self._max_track, int(a.track_id))
+                             author=self.config.author, expected=expected, client=client)
+            self._note_tracks(upserts)
         return self.page_state(frame_id)
+
+    def apply_to_stored(self, frame_id: str, annotation_id: str, fn: Callable[[Annotation], Annotation],
+                        client: str | None = None) -> dict:
+        """Apply `fn` to the STORED annotation, atomically and serialised with every other
+        writer (key nudges: none is lost, whatever the page showed) -> the page state of
+        `frame_id`. One change, one undo step of `client`."""
+        new, _, _ = self.store.update(annotation_id, fn, self.label_set, author=self.config.author, client=client)
+        self._note_tracks([new])
+        return self.page_state(frame_id)
+
+    def for_client(self, client: str | None, state: dict | None = None) -> "ClientView":
+        """This session as one browser tab (or API client) sees it: its commits are `client`'s
+        undo steps and carry the versions its page `state` shows."""
+        return ClientView(self, client, state)
+
+    def _note_tracks(self, annotations) -> None:
+        for a in annotations:
+            if getattr(a, "track_id", None) is not None and self._max_track is not None:
+                self._max_track = max(self._max_track, int(a.track_id))
 
     def next_track_id(self) -> int:
         """A track id no annotation of the label set uses yet."""
@@ -148,3 +186,34 @@ class AppSession:
         if not state or not state.get("saved_at"):
             return "saved · no changes yet"
         return f"saved ✓ {time.strftime('%H:%M:%S', time.localtime(state['saved_at']))} · rev {state['rev']}"
+
+
+class ClientView:
+    """An AppSession seen by one client (a browser tab: the uuid its page load made; or an
+    API client). Everything is the session's, except that commits are this client's undo
+    steps and carry the versions of the client's page `state` for the annotations they touch
+    (those of the state's frame), so a change based on a stale copy is refused."""
+
+    def __init__(self, session: AppSession, client: str | None, state: dict | None = None):
+        self._session = session
+        self.client = client or None
+        self.state = state
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+    def seen(self, frame_id: str) -> dict[str, int]:
+        """id -> version this client's page shows of frame `frame_id`'s annotations."""
+        return versions_of(self.state) if self.state and self.state.get("frame") == frame_id else {}
+
+    def commit(self, frame_id: str, upserts=(), deletes=(), expected: dict | None = None,
+               client: str | None = None) -> dict:
+        upserts, deletes = list(upserts), list(deletes)
+        seen = self.seen(frame_id)
+        touched = [a.id for a in upserts] + list(deletes)
+        exp = {i: seen[i] for i in touched if i in seen}
+        exp.update(expected or {})
+        return self._session.commit(frame_id, upserts, deletes, expected=exp or None, client=client or self.client)
+
+    def apply_to_stored(self, frame_id: str, annotation_id: str, fn, client: str | None = None) -> dict:
+        return self._session.apply_to_stored(frame_id, annotation_id, fn, client=client or self.client)

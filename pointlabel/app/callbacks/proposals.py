@@ -11,6 +11,8 @@ STATE = Output(ids.ANNOTATIONS, "data", allow_duplicate=True)
 STATUS = Output(ids.STATUS, "children", allow_duplicate=True)
 FRAME = State(ids.FRAME_SLIDER, "value")
 SELECTED = State(ids.SELECTION, "data")
+# who edits (this page load) and the versions its page shows: session.for_client
+TAB = (State(ids.CLIENT, "data"), State(ids.ANNOTATIONS, "data"))
 
 # button -> (the whole frame?, new status)
 DECISIONS = {ids.ACCEPT_BTN: (False, STATUS_CONFIRMED), ids.REJECT_BTN: (False, STATUS_REJECTED),
@@ -25,12 +27,13 @@ def decide(session, frame_id: str, trigger: str, sel: dict | None):
 
 
 def register(app, session) -> None:
-    @app.callback(STATE, STATUS, Input(ids.PRELABEL_BTN, "n_clicks"), FRAME, prevent_initial_call=True)
-    def prelabel(_n, index):
-        return unpack(actions.prelabel(session, session.frame_id(index)), "state", "message")
+    tab = session.for_client  # this page's view of the session
+    @app.callback(STATE, STATUS, Input(ids.PRELABEL_BTN, "n_clicks"), FRAME, *TAB, prevent_initial_call=True)
+    def prelabel(_n, index, client, page):
+        return unpack(actions.prelabel(tab(client, page), session.frame_id(index)), "state", "message")
 
     @app.callback(STATE, STATUS, Input(ids.ACCEPT_BTN, "n_clicks"), Input(ids.REJECT_BTN, "n_clicks"),
                   Input(ids.ACCEPT_ALL_BTN, "n_clicks"), Input(ids.REJECT_ALL_BTN, "n_clicks"),
-                  FRAME, SELECTED, prevent_initial_call=True)
-    def review(_a, _r, _aa, _ra, index, sel):
-        return unpack(decide(session, session.frame_id(index), ctx.triggered_id, sel), "state", "message")
+                  FRAME, SELECTED, *TAB, prevent_initial_call=True)
+    def review(_a, _r, _aa, _ra, index, sel, client, page):
+        return unpack(decide(tab(client, page), session.frame_id(index), ctx.triggered_id, sel), "state", "message")

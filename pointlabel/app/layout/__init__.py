@@ -8,7 +8,7 @@ from dash import dcc, html
 from pointlabel.app import ids
 from pointlabel.app.callbacks.canvas import CANVAS_SINKS
 from pointlabel.app.canvas_config import canvas_config
-from pointlabel.app.layout import editor, header, objects, review, settings, views
+from pointlabel.app.layout import editor, header, history, objects, review, settings, views
 from pointlabel.app.layout import help as help_panel
 
 
@@ -24,6 +24,7 @@ def build_layout(session, frame_index: int = 0) -> html.Div:
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.ANNOTATIONS),
         dcc.Store(id=ids.SELECTION, data={"id": None, "vertex": None}),
+        history.client_store(),
         dcc.Store(id=ids.CURRENT_CLASS, data={"cuboid": cfg.classes[0], "polyline": cfg.polyline_classes[0]}),
         dcc.Store(id=ids.FIT_REQUEST),
         dcc.Store(id=ids.VERTEX_REQUEST),
@@ -44,7 +45,7 @@ def build_layout(session, frame_index: int = 0) -> html.Div:
             html.Div(className="right", children=[
                 editor.selection_bar(), tabs(),
                 html.Div(id=ids.LABEL_PANEL, className="label-panel", children=[
-                    editor.build(session), objects.build(), settings.build(session)]),
+                    editor.build(session), objects.build(), history.build(), settings.build(session)]),
                 review.build()]),
         ]),
         help_panel.build(),
