@@ -209,6 +209,16 @@ class AnnotationStore:
         except IntegrityError:  # PostgreSQL: a concurrent create of the same id
             raise VersionConflict("the annotation was created by someone else at the same moment") from None
 
+    def apply_frames(self, upserts_by_frame: dict, label_set: str = DEFAULT_SET, author: str | None = None,
+                     client: str | None = None) -> dict[str, int]:
+        """Upsert annotations of several frames ({frame id: annotations}) in one transaction:
+        one undo step (an action over a whole track) -> id: new version."""
+        changes = [(a.id, a.to_dict(), str(f)) for f, anns in upserts_by_frame.items() for a in anns]
+        if not changes:
+            return {}
+        with write_transaction(self.engine) as c:
+            return self._apply(c, changes[0][2], changes, label_set, author, client or "", {}, "edit")
+
     def update(self, annotation_id: str, fn, label_set: str = DEFAULT_SET, author: str | None = None,
                client: str | None = None) -> tuple[Annotation, str, int]:
         """Apply `fn(annotation) -> annotation` to the STORED annotation, atomically: the read
@@ -238,8 +248,8 @@ class AnnotationStore:
         return {r.id: r for r in c.execute(q.with_for_update())}
 
     def _apply(self, c, frame_id, changes, label_set, author, client, expected, kind, rows=None) -> dict[str, int]:
-        rows = rows if rows is not None else self._lock(c, label_set, [aid for aid, _ in changes])
-        for aid, _ in changes:
+        rows = rows if rows is not None else self._lock(c, label_set, [ch[0] for ch in changes])
+        for aid, *_ in changes:
             want = expected.get(aid)
             row = rows.get(aid)
             have = 0 if row is None else int(row.version)
@@ -249,7 +259,7 @@ class AnnotationStore:
                     f"{_describe(current, aid)} was changed by someone else (version {have}, yours was {want}); "
                     "showing the stored state", aid, current, have, None if row is None else row.frame)
         now, txn, out = time.time(), None, {}
-        for aid, after in changes:
+        for aid, after, *where in changes:  # (id, data[, frame]): a change may name its own frame
             row = rows.get(aid)
             before = None if row is None or row.deleted else json.loads(row.data)
             version = 0 if row is None else int(row.version)
@@ -262,7 +272,7 @@ class AnnotationStore:
                 txn = c.execute(insert(T).values(ts=now, author=author, client=client, label_set=label_set,
                                                  frame=frame_id, kind=kind, state=LIVE)).inserted_primary_key[0]
             version += 1
-            frame = frame_id if row is None or after is not None else row.frame
+            frame = (where[0] if where else frame_id) if row is None or after is not None else row.frame
             values = dict(frame=frame, kind=(after or before)["type"], version=version, deleted=after is None,
                           data=json.dumps(after if after is not None else before))
             if row is None:
@@ -304,7 +314,7 @@ class AnnotationStore:
                     raise UndoConflict(
                         f"not {'undone' if undo else 'redone'}: {_describe(now or ch.after or ch.before, ch.annotation_id)} "
                         f"in frame {ch.frame} was changed by someone else since{who}")
-            changes_back = [(ch.annotation_id, ch.before if undo else ch.after) for ch in changes]
+            changes_back = [(ch.annotation_id, ch.before if undo else ch.after, ch.frame) for ch in changes]
             frame = changes[0].frame
             self._apply(c, frame, changes_back, label_set, author, client, {}, "undo" if undo else "redo", rows)
             c.execute(update(T).where(T.c.id == txn).values(state=UNDONE if undo else LIVE))
