@@ -13,6 +13,7 @@ from pointlabel.app.compression import enable_gzip
 from pointlabel.app.endpoints import register as register_endpoints
 from pointlabel.app.config import DEFAULT_CLASSES, AppConfig, PointBudget
 from pointlabel.app.layout import build_layout, initial_frame_index
+from pointlabel.api import register_api
 from pointlabel.app.session import AppSession
 from pointlabel.qa.guidelines import default_guidelines
 
@@ -54,6 +55,7 @@ def create_app(dataset, store, config: AppConfig | None = None, *, classes=None,
     app.layout = layout
     register_all(app, session)
     register_endpoints(app.server, session)
+    register_api(app.server, session)  # /api/v1 (pointlabel.api)
     enable_gzip(app.server)
     app.pointlabel_session = session
     return app
