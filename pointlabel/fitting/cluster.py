@@ -7,7 +7,9 @@ component of that graph.
 For speed, points are first pooled into small voxels and the graph is built on voxel centroids.
 
 `grow_cluster` starts from a clicked seed. A seed on a stray (a few returns, e.g. from inside
-a car through its windows) joins the biggest component around it. When the grown component
+a car through its windows, or its mirror) joins the nearest substantial component around it
+(a tenth of the biggest one around, or more: the biggest may be the hedge beside the car, and
+the nearest a ring of the roof). When the grown component
 cannot be one object (too tall for its footprint, or larger than any class: a pedestrian
 merged with a pole, a car merged with the wall beside it), `_separate` cuts it at the
 object's own height, read off the points around the seed: points above that level go, and
@@ -42,6 +44,8 @@ _AZIMUTH_SLACK = 1.0  # m sideways that a fragment may stick out of its owner's 
 _FRAGMENT = 0.5  # a fragment has fewer points than this share of its owner's ...
 _FRAGMENT_MAX = 300  # ... and than this
 _STRAY = 10  # a component of fewer points than this is a stray
+_SUBSTANTIAL = 0.1  # a stray seed joins the nearest component of at least this share of the biggest around
+GLASS_LINE = 0.9  # m above the ground: a vehicle's windows may start above this height
 
 
 def link_distance(range_m):
@@ -106,12 +110,12 @@ def grow_cluster(ctx: FrameContext, seed_xyz, max_extent: float = 10.0, seed_rad
     member = labels == labels[seed_local]
     sizes = np.bincount(labels)
     dist = np.linalg.norm(pts - seed, axis=1)
-    if member.sum() < _STRAY:  # a stray point: the object is the biggest cluster around
-        around = np.unique(labels[dist <= _REACH])
-        big = around[np.argmax(sizes[around])]
-        in_big = np.flatnonzero(labels == big)
-        seed_local = int(in_big[np.argmin(dist[in_big])])
-        member |= labels == big
+    if member.sum() < _STRAY:  # a stray point: the object is the nearest substantial cluster
+        around = np.flatnonzero(dist <= _REACH)
+        big = sizes[labels[around]].max()
+        around = around[sizes[labels[around]] >= min(big, max(_STRAY, _SUBSTANTIAL * big))]
+        seed_local = int(around[np.argmin(dist[around])])
+        member |= labels == labels[seed_local]
     heights = ctx.height[ctx.obj_idx[local]]
     if not _plausible(pts[member], heights[member], priors):
         member = _separate(pts, heights, member, seed_local)
@@ -172,7 +176,8 @@ def join_fragments(ctx: FrameContext, pts: np.ndarray, heights: np.ndarray, labe
                     and _plausible(pts[union], heights[union], priors)
                     and (whole is None or (_whole(pts[comp], heights[comp], priors) is None
                                            and _within(pts[union], (priors or CLASS_PRIORS)[whole])))
-                    and not ctx.seen_between(pts[outside[k]][None], pts[nearest[k]][None])[0]):
+                    and not _gap_seen(ctx, pts[outside[k]], pts[nearest[k]], heights[outside[k]],
+                                      heights[nearest[k]])):
                 member = union
                 joined = True
                 break
@@ -180,6 +185,23 @@ def join_fragments(ctx: FrameContext, pts: np.ndarray, heights: np.ndarray, labe
         if not joined:
             break
     return member
+
+
+def _gap_seen(ctx: FrameContext, a, b, height_a: float, height_b: float) -> bool:
+    """Did rays pass between the points a and b (3,) (heights above the ground in m) and
+    return from beyond, i.e. is the gap between them free space? Above `GLASS_LINE` a ray
+    may have passed through a vehicle's windows, so there the gap must also be seen free
+    below that line (between BLOCKER_HEIGHT and GLASS_LINE above the ground, at a and b):
+    two objects stand apart down to the ground, one car's windows do not. Where the lower
+    band was not seen (hidden behind something in front), a gap seen only through glass
+    height tells nothing."""
+    if not ctx.seen_between(a[None], b[None])[0]:
+        return False
+    if max(height_a, height_b) <= GLASS_LINE:
+        return True
+    low = np.array([[*a[:2], a[2] - height_a + BLOCKER_HEIGHT + 0.1],
+                    [*b[:2], b[2] - height_b + GLASS_LINE]])
+    return bool(ctx.seen_between(low[:1], low[1:])[0])
 
 
 def _owners(pts: np.ndarray, labels: np.ndarray, sizes: np.ndarray, dist: np.ndarray,
@@ -372,9 +394,10 @@ def _seen_over(ctx: FrameContext, origin_xy, axis, across, at: float, width: flo
     `at` m along the unit `axis` (2,) from `origin_xy` (2,), reaching `width` m from there
     along `across` (2,); the rays looked at are those between `floor` (at least
     BLOCKER_HEIGHT) and `top` (m above the ground) in `columns` vertical segments across
-    its middle 70 %."""
+    its middle 70 %, and no higher than GLASS_LINE: higher up, rays pass through a vehicle's
+    windows (a car's middle, seen through its side windows, is a valley in its profile)."""
     lo = max(floor, BLOCKER_HEIGHT) + 0.1
-    hi = top - 0.1
+    hi = min(top - 0.1, GLASS_LINE)
     if hi <= lo:
         return False
     offsets = np.linspace(0.15, 0.85, columns) * width  # inside: rays past an edge prove nothing

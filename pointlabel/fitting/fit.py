@@ -19,6 +19,10 @@ origin). Steps:
    or out of the sweep (an object cut by the sweep's border grows towards the border);
 5. bottom on the ground model, top at the highest point.
 
+A seed on the ground (a BEV click lands on the road under or beside a car) first snaps to
+the nearest above-ground point within `FitConfig.snap_radius` m in x-y, or, on a spot hidden
+from the sensor, to the object in front of it (`snap_to_object`).
+
 Heading is only defined up to 180 degrees by geometry: the fitted yaw is in [-pi/2, pi/2).
 """
 from __future__ import annotations
@@ -28,14 +32,28 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pointlabel.fitting.classes import CLASS_PRIORS, SizePrior, guess_class
-from pointlabel.fitting.cluster import grow_cluster
-from pointlabel.fitting.context import FrameContext
+from pointlabel.fitting.cluster import NO_OBJECT, grow_cluster
+from pointlabel.fitting.context import BLOCKER_HEIGHT, FrameContext
 from pointlabel.geometry.boxes import points_in_box_mask
 from pointlabel.model import STATUS_PROPOSAL, Cuboid
 
-MIN_POINTS = 5
-NOT_AN_OBJECT_COST = 5.0  # guess_class cost above which an unlabelled cluster is no object
-PAD = 0.05  # m added to each measured horizontal extent (points never reach the very edge)
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """The named constants of click-to-fit (lengths in metres)."""
+
+    min_points: int = 5  # a cluster of fewer points gets no box
+    not_an_object_cost: float = 5.0  # guess_class cost above which an unlabelled cluster is no object
+    pad: float = 0.05  # added to each measured horizontal extent (points never reach the very edge)
+    snap_radius: float = 0.5  # x-y reach of a seed on the ground to the nearest object point
+    snap_min_height: float = BLOCKER_HEIGHT  # a seed lower than this is on the ground; snap to higher points
+    shadow_reach: float = 3.0  # a ground seed in a shadow snaps to the object up to this far in front
+    owner_share: float = 0.8  # a fragment joins its owner when this share of it lies in its box ...
+    owner_margin: float = 0.3  # ... grown by this margin
+
+
+DEFAULT_CONFIG = FitConfig()
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,28 +70,83 @@ class FitResult:
 
 
 def fit_cuboid(ctx: FrameContext, seed_xyz, label: str | None = None,
-               priors: dict[str, SizePrior] | None = None) -> FitResult:
+               priors: dict[str, SizePrior] | None = None,
+               config: FitConfig = DEFAULT_CONFIG) -> FitResult:
     """Fit the object around `seed_xyz` (3,) LiDAR frame. `label` forces the class (and its
-    size prior); otherwise the class is guessed. No object at the seed -> cuboid None."""
-    cluster = grow_cluster(ctx, seed_xyz, priors=priors)
+    size prior); otherwise the class is guessed. A seed on the ground snaps to the nearest
+    object point within `config.snap_radius` m in x-y. No object there -> cuboid None."""
+    seed = np.asarray(seed_xyz, dtype=float).reshape(3)
+    on_ground = seed[2] - float(ctx.ground.height_at(seed[None, :2])[0]) < config.snap_min_height
+    snapped = snap_to_object(ctx, seed[:2], config) if on_ground else None
+    cluster = grow_cluster(ctx, seed if snapped is None else snapped, priors=priors)
     if len(cluster.indices) == 0:
         return FitResult(None, 0.0, cluster.reason, 0)
+    result = None
     for owner in cluster.owners:  # a fragment of a bigger object lies inside its box
-        whole = fit_cluster(ctx, owner, label, priors).cuboid
+        whole = fit_cluster(ctx, owner, label, priors, config).cuboid
         if whole is not None and np.mean(points_in_box_mask(
-                ctx.pts_lidar[cluster.indices], whole.as_array(), margin=0.3)) >= 0.8:
-            return fit_cluster(ctx, np.concatenate([owner, cluster.indices]), label, priors)
-    return fit_cluster(ctx, cluster.indices, label, priors)
+                ctx.pts_lidar[cluster.indices], whole.as_array(),
+                margin=config.owner_margin)) >= config.owner_share:
+            result = fit_cluster(ctx, np.concatenate([owner, cluster.indices]), label, priors, config)
+            break
+    if result is None:
+        result = fit_cluster(ctx, cluster.indices, label, priors, config)
+    if (snapped is not None and result.cuboid is not None
+            and footprint_distance(result.cuboid, seed[:2]) > config.snap_radius):
+        return FitResult(None, 0.0, NO_OBJECT, 0)  # the snapped object's box is not where the click was
+    return result
+
+
+def footprint_distance(cuboid: Cuboid, xy) -> float:
+    """Distance (m) in x-y from `xy` (2,) LiDAR frame to the cuboid's footprint (0 inside)."""
+    c, s = np.cos(cuboid.yaw), np.sin(cuboid.yaw)
+    d = np.asarray(xy, dtype=float).reshape(2) - np.asarray(cuboid.center[:2])
+    local = np.abs([c * d[0] + s * d[1], -s * d[0] + c * d[1]])
+    return float(np.hypot(*np.maximum(local - np.asarray(cuboid.size_lwh[:2]) / 2, 0.0)))
+
+
+def snap_to_object(ctx: FrameContext, xy, config: FitConfig = DEFAULT_CONFIG) -> np.ndarray | None:
+    """(3,) the object point (LiDAR frame) a click on the ground at `xy` (2,) means, or None.
+
+    The above-ground point nearest in x-y within `config.snap_radius` m, preferring points at
+    least `config.snap_min_height` m above the ground (a car's body, not the kerb beside
+    it). Failing that, a spot the sweep could not see (in an object's shadow: a click on
+    the far half of a car in the BEV) means the object in front of it: the tall point
+    nearest the spot on its line of sight, up to `config.shadow_reach` m in front of it."""
+    obj = ctx.obj_pts
+    if len(obj) == 0:
+        return None
+    xy = np.asarray(xy, dtype=float).reshape(2)
+    d = np.hypot(obj[:, 0] - xy[0], obj[:, 1] - xy[1])
+    near = d <= config.snap_radius
+    tall = ctx.height[ctx.obj_idx] >= config.snap_min_height
+    for pool in (near & tall, near):
+        if pool.any():
+            k = np.flatnonzero(pool)
+            return obj[k[np.argmin(d[k])]].copy()
+    ground_z = float(ctx.ground.height_at(xy[None])[0])
+    if ctx.seen_free(np.array([[*xy, ground_z + 2 * config.snap_min_height]]))[0]:
+        return None
+    rng = float(np.hypot(*xy))
+    unit = xy / max(rng, 1e-6)
+    along = obj[:, :2] @ unit
+    aside = np.abs(obj[:, :2] @ np.array([-unit[1], unit[0]]))
+    shadow = tall & (aside <= config.snap_radius) & (along < rng) & (along >= rng - config.shadow_reach)
+    if not shadow.any():
+        return None
+    k = np.flatnonzero(shadow)
+    return obj[k[np.argmax(along[k])]].copy()
 
 
 def fit_cluster(ctx: FrameContext, indices: np.ndarray, label: str | None = None,
-                priors: dict[str, SizePrior] | None = None) -> FitResult:
+                priors: dict[str, SizePrior] | None = None,
+                config: FitConfig = DEFAULT_CONFIG) -> FitResult:
     """Fit a box to the points ctx.pts_lidar[indices] ((n,) ints) of one object."""
     priors = CLASS_PRIORS if priors is None else priors
     indices = np.asarray(indices, dtype=int)
     pts = ctx.pts_lidar[indices]
     n = len(pts)
-    if n < MIN_POINTS:
+    if n < config.min_points:
         return FitResult(None, 0.0, f"too few points ({n})", n, indices)
     theta = closeness_heading(pts[:, :2])
     lo, hi = rect_extent(pts[:, :2], theta)
@@ -87,7 +160,7 @@ def fit_cluster(ctx: FrameContext, indices: np.ndarray, label: str | None = None
     across = (0.0, 0.0) if occluded else (abs(sight[1]), abs(sight[0]))
     if label is None:
         label, cost, a_is_length = guess_class(ext[0], ext[1], height, priors, fill, across)
-        if cost > NOT_AN_OBJECT_COST:
+        if cost > config.not_an_object_cost:
             return FitResult(None, 0.0, f"not an object ({ext.max():.1f} x {ext.min():.1f} x "
                                         f"{height:.1f} m fits no class)", n, indices)
     else:
@@ -98,7 +171,7 @@ def fit_cluster(ctx: FrameContext, indices: np.ndarray, label: str | None = None
     if not a_is_length:  # make axis 0 the length axis
         theta, lo, hi = theta + np.pi / 2, np.array([lo[1], -hi[0]]), np.array([hi[1], -lo[0]])
     # A dimension shorter than the class allows is partly hidden: it gets the typical size.
-    size_lw = np.where(hi - lo < np.asarray(prior.min[:2]), prior.typical[:2], hi - lo + PAD)
+    size_lw = np.where(hi - lo < np.asarray(prior.min[:2]), prior.typical[:2], hi - lo + config.pad)
     toward = growth_direction(ctx, theta, lo, hi, probe_z)
     centre_ab = np.array([_place(lo[k], hi[k], size_lw[k], toward[k]) for k in range(2)])
     centre_xy = centre_ab @ rect_axes(theta)

@@ -31,10 +31,18 @@ def test_fit_json(kitti_root, car_seed, capsys):
     assert bev_iou(box, car.as_array())[0, 0] > 0.7
 
 
-def test_fit_on_the_ground(kitti_root, capsys):
-    code = main(["fit", str(kitti_root), "--frame", "000008", "--seed", "6,-4,-1.7", "--json"])
+def test_fit_on_the_open_ground(kitti_root, capsys):
+    code = main(["fit", str(kitti_root), "--frame", "000008", "--seed", "10,-1.5,-1.67", "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert code == 1 and doc["center"] is None and doc["reason"] == "no object here"
+
+
+def test_fit_on_the_ground_under_a_car_snaps_to_it(kitti_root, capsys):
+    """(6, -4) is a road point under the car of 000008 centred at (6.43, -3.80)."""
+    code = main(["fit", str(kitti_root), "--frame", "000008", "--seed", "6,-4,-1.7", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["label"] == "Car"
+    assert np.hypot(doc["center"][0] - 6.43, doc["center"][1] + 3.80) < 0.3
 
 
 def test_fit_user_errors(kitti_root, capsys):
