@@ -3,7 +3,7 @@
 // view. A drag inside the selected box moves it; its knob in front turns it.
 
 import * as THREE from "three";
-import { buildOverlay, disposeGroup } from "./overlay.js";
+import { buildOverlay, disposeGroup, sharedMaterial } from "./overlay.js";
 import { containsXY, rotation, toWorld, wrapAngle } from "./cuboid.js";
 import { applySettings, makeMaterial, makePoints } from "./points.js";
 
@@ -77,7 +77,7 @@ export class BevView {
     for (let y = Math.floor(y0 / step) * step; y <= y1; y += step) { pos.push(x0, y, -400, x1, y, -400); }
     const g = new THREE.BufferGeometry();
     g.setAttribute("position", new THREE.BufferAttribute(new Float32Array(pos), 3));
-    this.grid = new THREE.LineSegments(g, new THREE.LineBasicMaterial({ color: 0x262c34 }));
+    this.grid = new THREE.LineSegments(g, sharedMaterial("grid", () => new THREE.LineBasicMaterial({ color: 0x262c34 })));
     this.grid.userData.key = key;
     this.grid.renderOrder = -1;
     this.scene.add(this.grid);
@@ -140,7 +140,7 @@ export class BevView {
     const p = this.knobPoint(c);
     const g = new THREE.BufferGeometry();
     g.setAttribute("position", new THREE.BufferAttribute(new Float32Array([p[0], p[1], 350]), 3));
-    const m = new THREE.Points(g, new THREE.PointsMaterial({ color: 0xffd54f, size: 9, sizeAttenuation: false, depthTest: false }));
+    const m = new THREE.Points(g, sharedMaterial("knob", () => new THREE.PointsMaterial({ color: 0xffd54f, size: 9, sizeAttenuation: false, depthTest: false })));
     m.renderOrder = 30;
     return m;
   }

@@ -4,6 +4,7 @@
 // saved when released.
 
 import { fromViewRect, rotation, toLocal, wrapAngle } from "./cuboid.js";
+import { hexToRgb } from "./colormaps.js";
 import { classColour } from "./overlay.js";
 
 // (name, horizontal axis, vertical axis, sign of horizontal): the front view looks at the
@@ -47,23 +48,26 @@ export class BoxViews {
     requestAnimationFrame(() => { this._pending = false; this.draw(); });
   }
 
-  // Points within reach of the box (a sphere around it), found once per selection and frame.
+  // Candidate points around the box (a sphere a little larger than the box and its margin),
+  // found once per selection and frame and again only when the box moved out of it.
   nearby(c) {
     const cloud = this.hub.cloud;
-    if (!cloud) { return []; }
+    if (!cloud) { return new Uint32Array(0); }
     const key = c.id + "|" + this.hub.frameId;
-    const reach = Math.hypot(...c.size_lwh) / 2 + MARGIN + 3;
+    const reach = Math.hypot(...c.size_lwh) / 2 + MARGIN * Math.sqrt(3);
     const n = this._near;
-    if (n && n.key === key && Math.hypot(c.center[0] - n.center[0], c.center[1] - n.center[1], c.center[2] - n.center[2]) < 2.5 && n.reach >= reach - 2.5) {
-      return n.idx;
-    }
-    const idx = [], xyz = cloud.xyz, r2 = (reach + 2.5) ** 2;
+    const moved = n ? Math.hypot(c.center[0] - n.center[0], c.center[1] - n.center[1], c.center[2] - n.center[2]) : 0;
+    if (n && n.key === key && moved + reach <= n.reach) { return n.idx; }
+    const r = reach + 1.5, r2 = r * r, xyz = cloud.xyz, out = [];
+    const [cx, cy, cz] = c.center;
     for (let i = 0; i < cloud.n; i++) {
-      const dx = xyz[3 * i] - c.center[0], dy = xyz[3 * i + 1] - c.center[1], dz = xyz[3 * i + 2] - c.center[2];
-      if (dx * dx + dy * dy + dz * dz <= r2) { idx.push(i); }
+      const dx = xyz[3 * i] - cx, dy = xyz[3 * i + 1] - cy;
+      if (dx * dx + dy * dy > r2) { continue; }
+      const dz = xyz[3 * i + 2] - cz;
+      if (dx * dx + dy * dy + dz * dz <= r2) { out.push(i); }
     }
-    this._near = { key, center: c.center.slice(), reach: reach + 2.5, idx };
-    return idx;
+    this._near = { key, center: c.center.slice(), reach: r, idx: Uint32Array.from(out) };
+    return this._near.idx;
   }
 
   draw() {
@@ -77,14 +81,23 @@ export class BoxViews {
     this.frames += 1;
   }
 
+  // The points within MARGIN of the box on every axis, in the box's frame: Float32Array (K*3)
+  // and a flag per point (1 = inside the box).
   localPoints(c) {
     const xyz = this.hub.cloud ? this.hub.cloud.xyz : null;
-    const R = rotation(c), out = [];
-    if (!xyz) { return out; }
-    for (const i of this.nearby(c)) {
-      out.push(toLocal(c, [xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]], R));
+    if (!xyz) { return { n: 0 }; }
+    const R = rotation(c), idx = this.nearby(c), pts = new Float32Array(idx.length * 3), inside = new Uint8Array(idx.length);
+    const hx = c.size_lwh[0] / 2, hy = c.size_lwh[1] / 2, hz = c.size_lwh[2] / 2;
+    let k = 0;
+    for (const i of idx) {
+      const p = toLocal(c, [xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]], R);
+      const ax = Math.abs(p[0]), ay = Math.abs(p[1]), az = Math.abs(p[2]);
+      if (ax > hx + MARGIN || ay > hy + MARGIN || az > hz + MARGIN) { continue; }
+      pts[3 * k] = p[0]; pts[3 * k + 1] = p[1]; pts[3 * k + 2] = p[2];
+      inside[k] = ax <= hx && ay <= hy && az <= hz ? 1 : 0;
+      k += 1;
     }
-    return out;
+    return { n: k, pts, inside };
   }
 
   // View pixels <-> box-frame metres of this view's axes.
@@ -107,12 +120,17 @@ export class BoxViews {
     const f = this.frame(view, box);
     const half = box.size_lwh.map((s) => s / 2);
     const colour = classColour(this.hub.config, box.label);
-    for (const p of local) {
-      const a = view.sign * p[view.h], b = p[view.v];
-      const inside = Math.abs(p[0]) <= half[0] && Math.abs(p[1]) <= half[1] && Math.abs(p[2]) <= half[2];
-      g.fillStyle = inside ? colour : "#5d6b7a";
-      g.fillRect(f.px(a) - 1, f.py(b) - 1, 2, 2);
+    const [cr, cg, cb] = hexToRgb(colour), img = g.getImageData(0, 0, W, H), px = img.data;
+    for (let k = 0; k < local.n; k++) {
+      const x = Math.round(f.px(view.sign * local.pts[3 * k + view.h])), y = Math.round(f.py(local.pts[3 * k + view.v]));
+      if (x < 0 || y < 0 || x >= W - 1 || y >= H - 1) { continue; }
+      const inside = local.inside[k];
+      for (const o of [0, 4, 4 * W, 4 * W + 4]) {
+        const j = 4 * (y * W + x) + o;
+        px[j] = inside ? cr : 93; px[j + 1] = inside ? cg : 107; px[j + 2] = inside ? cb : 122; px[j + 3] = 255;
+      }
     }
+    g.putImageData(img, 0, 0);
     const ha = half[view.h], hb = half[view.v];
     g.strokeStyle = "#ffffff";
     g.lineWidth = 1.5;

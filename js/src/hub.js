@@ -73,8 +73,10 @@ export class Hub {
   // -- from the page (Dash stores) ------------------------------------------------------------
   setState(state) {
     if (!state) { return; }
+    const same = this.state && state.frame === this.state.frame && state.rev === this.state.rev &&
+      state.annotations.length === this.state.annotations.length;
     this.state = state;
-    this.emit("annotations");
+    if (!same || this.pending()) { this.emit("annotations"); }  // our own publish coming back: drawn already
   }
 
   setSelection(sel) {
@@ -131,6 +133,17 @@ export class Hub {
 
   pending() { return this.queue.length + this.inflight.length; }
 
+  // Hand the confirmed state to the page's store (editor fields, object list, saved mark,
+  // camera projections) once the labeller pauses: a held key then costs the page one update,
+  // not thirty. The canvas itself draws from this.state at once.
+  publishSoon(delay = 250) {
+    clearTimeout(this._publish);
+    this._publish = setTimeout(() => {
+      if (this.pending()) { this.publishSoon(delay); return; }
+      if (this.state) { setProps(this.ids.annotations, { data: this.state }); }
+    }, delay);
+  }
+
   flush() {
     if (this.inflight.length || !this.queue.length) { return; }
     this.inflight = this.queue;
@@ -147,7 +160,7 @@ export class Hub {
         this.confirmed += n;
         if (j.state && j.state.frame === this.frameId) {
           this.state = j.state;
-          setProps(this.ids.annotations, { data: j.state });
+          this.publishSoon();
         }
         if (j.goto != null) { setProps(this.ids.slider, { value: j.goto }); }
         if (j.messages && j.messages.length) { this.status(j.messages[j.messages.length - 1]); }

@@ -7,6 +7,21 @@ import { segments } from "./cuboid.js";
 
 const PROPOSAL = "#ff9f1c", SELECTED = "#ffffff", VERTEX = "#ffd54f";
 
+// Shared by every rebuild and never disposed: a new material per edit would make three.js
+// compile (and link) its shader program again on every key press.
+const MATERIALS = {
+  line: new THREE.LineBasicMaterial({ vertexColors: true, depthTest: false, transparent: true }),
+  dashed: new THREE.LineDashedMaterial({ vertexColors: true, dashSize: 0.3, gapSize: 0.2, depthTest: false, transparent: true }),
+  vertices: new THREE.PointsMaterial({ size: 7, sizeAttenuation: false, vertexColors: true, depthTest: false }),
+  fill: new THREE.MeshBasicMaterial({ transparent: true, opacity: 0.15, depthWrite: false, depthTest: false }),
+};
+const FILLS = new Map();  // class colour -> its fill material (a few classes)
+
+export function sharedMaterial(key, make) {
+  if (!MATERIALS[key]) { MATERIALS[key] = make(); }
+  return MATERIALS[key];
+}
+
 export function classColour(config, label) {
   return (config.class_colours && config.class_colours[label]) || "#a0a0a0";
 }
@@ -21,10 +36,7 @@ function lineSegments(pairs, colours, opts = {}) {
   const g = new THREE.BufferGeometry();
   g.setAttribute("position", new THREE.BufferAttribute(pos, 3));
   g.setAttribute("color", new THREE.BufferAttribute(col, 3));
-  const m = opts.dashed
-    ? new THREE.LineDashedMaterial({ vertexColors: true, dashSize: 0.3, gapSize: 0.2, depthTest: false, transparent: true })
-    : new THREE.LineBasicMaterial({ vertexColors: true, depthTest: false, transparent: true });
-  const l = new THREE.LineSegments(g, m);
+  const l = new THREE.LineSegments(g, opts.dashed ? MATERIALS.dashed : MATERIALS.line);
   if (opts.dashed) { l.computeLineDistances(); }
   l.renderOrder = opts.order || 10;
   l.frustumCulled = false;
@@ -73,7 +85,7 @@ export function buildOverlay(anns, selection, config, bottomOnly, lift = 0) {
     const g = new THREE.BufferGeometry();
     g.setAttribute("position", new THREE.BufferAttribute(new Float32Array(verts), 3));
     g.setAttribute("color", new THREE.BufferAttribute(new Float32Array(vertCols), 3));
-    const p = new THREE.Points(g, new THREE.PointsMaterial({ size: 7, sizeAttenuation: false, vertexColors: true, depthTest: false }));
+    const p = new THREE.Points(g, MATERIALS.vertices);
     p.renderOrder = 12;
     group.add(p);
   }
@@ -89,8 +101,8 @@ export function buildOverlay(anns, selection, config, bottomOnly, lift = 0) {
 
 function boxFill(c, colour, flat) {
   const g = new THREE.BoxGeometry(c.size_lwh[0], c.size_lwh[1], flat ? 0.01 : c.size_lwh[2]);
-  const m = new THREE.MeshBasicMaterial({ color: colour, transparent: true, opacity: 0.15, depthWrite: false, depthTest: false });
-  const mesh = new THREE.Mesh(g, m);
+  if (!FILLS.has(colour)) { const m = MATERIALS.fill.clone(); m.color.set(colour); FILLS.set(colour, m); }
+  const mesh = new THREE.Mesh(g, FILLS.get(colour));
   mesh.position.set(c.center[0], c.center[1], flat ? c.center[2] - c.size_lwh[2] / 2 : c.center[2]);
   mesh.rotation.set(0, 0, 0);
   mesh.rotation.order = "ZYX";
@@ -99,9 +111,7 @@ function boxFill(c, colour, flat) {
   return mesh;
 }
 
+// Free a layer's geometry (its materials are shared and stay).
 export function disposeGroup(group) {
-  group.traverse((o) => {
-    if (o.geometry) { o.geometry.dispose(); }
-    if (o.material) { o.material.dispose(); }
-  });
+  group.traverse((o) => { if (o.geometry) { o.geometry.dispose(); } });
 }

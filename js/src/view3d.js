@@ -5,11 +5,16 @@
 
 import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
-import { buildOverlay, disposeGroup } from "./overlay.js";
+import { buildOverlay, disposeGroup, sharedMaterial } from "./overlay.js";
 import { rayHit, rotation, toWorld, wrapAngle } from "./cuboid.js";
 import { applySettings, makeMaterial, makePoints, visibleTest } from "./points.js";
 
 const CLICK_PX = 5;
+const HANDLE_GEOMETRY = {  // unit sizes, scaled to a constant size on screen (scaleHandles)
+  cube: new THREE.BoxGeometry(1, 1, 1),
+  knob: new THREE.SphereGeometry(0.7, 12, 8),
+  disc: new THREE.CylinderGeometry(0.9, 0.9, 0.15, 20).rotateX(Math.PI / 2),
+};
 
 export class View3D {
   constructor(el, hub) {
@@ -137,12 +142,14 @@ export class View3D {
 
   // -- handles on the selected box ----------------------------------------------------------------
   updateHandles() {
-    for (const h of [...this.handles.children]) { this.handles.remove(h); disposeGroup(h); }
+    for (const h of [...this.handles.children]) { this.handles.remove(h); }
     const c = this.hub.selected();
     if (!c || c.type !== "cuboid" || c.status === "rejected") { return; }
     const [l, w, h] = c.size_lwh, R = rotation(c);
     const add = (geom, colour, local, kind, extra = {}) => {
-      const m = new THREE.Mesh(geom, new THREE.MeshBasicMaterial({ color: colour, depthTest: false, transparent: true, opacity: 0.9 }));
+      const material = sharedMaterial(`handle-${colour}`,
+        () => new THREE.MeshBasicMaterial({ color: colour, depthTest: false, transparent: true, opacity: 0.9 }));
+      const m = new THREE.Mesh(geom, material);
       const p = toWorld(c, local, R);
       m.position.set(p[0], p[1], p[2]);
       m.rotation.order = "ZYX";
@@ -152,15 +159,15 @@ export class View3D {
       this.handles.add(m);
       return m;
     };
-    const cube = new THREE.BoxGeometry(1, 1, 1);
+    const cube = HANDLE_GEOMETRY.cube;
     const faces = [[0, 1, 0xff5252], [0, -1, 0xff5252], [1, 1, 0x69f0ae], [1, -1, 0x69f0ae], [2, 1, 0x40c4ff], [2, -1, 0x40c4ff]];
     for (const [axis, sign, colour] of faces) {
       const local = [0, 0, 0];
       local[axis] = sign * c.size_lwh[axis] / 2;
       add(cube, colour, local, "face", { axis, sign });
     }
-    add(new THREE.SphereGeometry(0.7, 12, 8), 0xffd54f, [l / 2 + Math.max(0.6, l * 0.25), 0, 0], "turn");
-    add(new THREE.CylinderGeometry(0.9, 0.9, 0.15, 20).rotateX(Math.PI / 2), 0xffffff, [0, 0, h / 2], "move");
+    add(HANDLE_GEOMETRY.knob, 0xffd54f, [l / 2 + Math.max(0.6, l * 0.25), 0, 0], "turn");
+    add(HANDLE_GEOMETRY.disc, 0xffffff, [0, 0, h / 2], "move");
   }
 
   scaleHandles() {

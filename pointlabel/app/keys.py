@@ -75,6 +75,8 @@ def help_rows() -> list[tuple[str, str, str]]:
 
 
 MOUSE_ROWS = (
+    ("Mouse", "click a point", "select mode: select the box holding it · fit mode: fit a box · polyline mode: add a vertex"),
+    ("Mouse", "click a box, a vertex or a row", "select it in every view"),
     ("Mouse", "drag / right-drag / wheel", "3D view: orbit / pan / zoom toward the cursor"),
     ("Mouse", "handles on the box", "3D view: disc moves, yellow knob turns, face squares resize"),
     ("Mouse", "drag / wheel", "BEV: pan / zoom; drag the selected box to move it, its knob to turn it"),

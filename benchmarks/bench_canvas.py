@@ -1,0 +1,137 @@
+"""The labelling loop in headless Chromium (software WebGL), measured from outside the page:
+real key presses and pointer drags through the DevTools protocol, the main thread's long
+tasks from a PerformanceObserver installed before the page's scripts, repaints from the
+page's animation frames. On the real KITTI sweeps of ../shared/kitti (read in place), whole
+(120k points: the default budget sends every point).
+
+Rows: key nudge (long tasks in the second after the press, key to repainted box), ten
+presses of `w` 33 ms apart (steps shown and stored), frame switch to painted, orbiting
+(frames a second), BEV zoom toward the cursor and a box-view drag.
+Run: `python benchmarks/bench_canvas.py` (also part of `pointlabel bench`).
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+KITTI = ROOT.parent / "shared" / "kitti" / "training"
+FRAME = "000008"
+
+# Waits for the next painted frame of the 3D view after `since` (the page's clock): the first
+# animation frame at which the view has drawn since the box moved.
+_REPAINT = """
+var since = arguments[0], id = arguments[1], x0 = arguments[2], done = arguments[arguments.length - 1];
+var c = window.pointlabelCanvas, f0 = null, t0 = performance.now();
+function box() { var b = c.hub.annotations().find(function (a) { return a.id === id; }); return b ? b.center[0] : null; }
+(function tick(ts) {
+  if (f0 === null && box() !== x0) { f0 = c.view3d.frames; }
+  if (f0 !== null && c.view3d.frames > f0) { done(performance.now() - since); return; }
+  if (performance.now() - t0 > 5000) { done(-1); return; }
+  requestAnimationFrame(tick);
+})();
+"""
+
+
+def _app(tmp: Path):
+    from pointlabel.app import create_app
+    from pointlabel.datasets.detect import open_dataset
+    from pointlabel.model import Cuboid
+    from pointlabel.store import open_store
+    ds = open_dataset(KITTI)
+    store = open_store(ds, tmp / "bench.sqlite")
+    for fid in ds.frame_ids:
+        store.apply(fid, upserts=list(ds.reference(fid).cuboids))
+    car = max((c for c in store.frame(FRAME).cuboids if c.label == "Car"), key=lambda c: -np.hypot(*c.center[:2]))
+    return create_app(ds, store), car
+
+
+def _longtasks_after(driver, t0: float, window: float = 1000.0) -> float:
+    tasks = driver.execute_script("return window.__longtasks")
+    return sum(d for s, d in tasks if t0 <= s <= t0 + window)
+
+
+def run(tmp: Path) -> list[tuple[str, float, str]]:
+    from pointlabel.testing import browser as b
+    app, car = _app(tmp)
+    server = b.LiveServer(app)
+    driver = b.chrome(120)
+    rows = []
+    try:
+        driver.get(server.url + f"?frame={FRAME}")
+        b.wait(driver, b.CANVAS_READY, 120, "the canvas")
+        n = driver.execute_script("return window.pointlabelCanvas.hub.cloud.n")
+        time.sleep(1.5)
+        driver.execute_script("window.dash_clientside.set_props('selection-store', {data: {id: arguments[0], vertex: null}})", car.id)
+        b.wait(driver, "return window.pointlabelCanvas.hub.selection.id === arguments[0]", 30, "selection", car.id)
+        time.sleep(2.0)
+
+        # -- one nudge: long tasks in the second after it, key to repainted box --------------
+        blocked, repaint = [], []
+        for _ in range(5):
+            x0 = driver.execute_script("var c = window.pointlabelCanvas; return c.hub.selected().center[0]")
+            t_key = driver.execute_script("return performance.now()")
+            b.key(driver, "w")
+            t_down = driver.execute_script("var k = window.__keys; return k[k.length - 1][0]")
+            repaint.append(driver.execute_async_script(_REPAINT, t_down, car.id, x0))
+            time.sleep(1.2)
+            blocked.append(_longtasks_after(driver, t_key))
+            b.wait(driver, "return window.pointlabelCanvas.hub.pending() === 0", 30, "saved")
+        rows += [(f"canvas: key nudge, main thread blocked in the next second ({n:,} pts)", statistics.median(blocked), "ms median"),
+                 (f"canvas: key nudge to repainted box ({n:,} pts)", statistics.median(repaint), "ms median")]
+
+        # -- a held key: ten presses 33 ms apart ----------------------------------------------
+        store = app.pointlabel_session.store
+        before = np.asarray(store.frame(FRAME).get(car.id).center)
+        shown0 = np.asarray(driver.execute_script("return window.pointlabelCanvas.hub.selected().center"))
+        for _ in range(10):
+            b.key(driver, "w")
+            time.sleep(0.033)
+        shown = np.asarray(driver.execute_script("return window.pointlabelCanvas.hub.selected().center"))
+        b.wait(driver, "return window.pointlabelCanvas.hub.pending() === 0", 30, "saved")
+        after = np.asarray(store.frame(FRAME).get(car.id).center)
+        rows += [("canvas: 10 presses of w 33 ms apart, distance shown at once", float(np.linalg.norm(shown - shown0)), "m"),
+                 ("canvas: 10 presses of w 33 ms apart, distance stored", float(np.linalg.norm(after - before)), "m")]
+
+        # -- orbiting: frames a second while dragging --------------------------------------------
+        x, y, w, h = b.rect(driver, "graph-3d")
+        cx, cy = x + w / 2, y + h / 2
+        f0 = driver.execute_script("return window.pointlabelCanvas.view3d.frames")
+        t0 = driver.execute_script("return performance.now()")
+        b.drag(driver, (cx - 150, cy), (cx + 150, cy + 40), steps=90, pause=0.01)
+        t1 = driver.execute_script("return performance.now()")
+        f1 = driver.execute_script("return window.pointlabelCanvas.view3d.frames")
+        rows.append((f"canvas: orbit drag, 3D frames painted a second ({n:,} pts)", (f1 - f0) / ((t1 - t0) / 1000), "fps"))
+        rows.append(("canvas: orbit drag, main thread blocked (long tasks) a second",
+                     _longtasks_after(driver, t0, t1 - t0) / ((t1 - t0) / 1000), "ms/s"))
+
+        # -- frame switch to painted ---------------------------------------------------------------
+        switch = []
+        for _ in range(4):
+            loads = driver.execute_script("return window.pointlabelCanvas.loads")
+            t0 = driver.execute_script("return performance.now()")
+            driver.execute_script("document.getElementById('next-frame-btn').click()")
+            b.wait(driver, "return window.pointlabelCanvas.loads > arguments[0]", 60, "next frame", loads)
+            t1 = driver.execute_async_script("var d = arguments[0]; requestAnimationFrame(function () { d(performance.now()); })")
+            switch.append((t1 - t0) / 1000)
+        rows.append(("canvas: frame switch to painted, whole sweep (3D, BEV, camera)", statistics.median(switch), "s median"))
+    finally:
+        driver.quit()
+        server.stop()
+    return rows
+
+
+def bench_rows() -> list[tuple[str, float, str]]:
+    with tempfile.TemporaryDirectory() as d:
+        return run(Path(d))
+
+
+if __name__ == "__main__":
+    for name, value, unit in bench_rows():
+        print(f"{name:<80} {value:>10.3f} {unit}")

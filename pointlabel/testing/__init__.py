@@ -1,0 +1,1 @@
+"""Helpers that the tests and the benchmarks share (a served app, a headless Chromium)."""
