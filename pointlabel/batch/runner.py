@@ -19,6 +19,7 @@ import os
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -102,8 +103,10 @@ class DaskClient:
         # scheduler) is not the user's business; task errors reach the client as exceptions
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
-        self._cluster = LocalCluster(n_workers=self.workers or default_workers(), threads_per_worker=1,
-                                     processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
+        with warnings.catch_warnings():  # no dashboard; its HTTP port taken is no news either
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            self._cluster = LocalCluster(n_workers=self.workers or default_workers(), threads_per_worker=1,
+                                         processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
         return Client(self._cluster)
 
     def close(self) -> None:
