@@ -54,6 +54,15 @@ def source_keep_index(dataset, frame_id: str, n_loaded: int) -> tuple[int, np.nd
     return n_loaded, np.arange(n_loaded)
 
 
+def source_count(dataset, frame_id: str) -> int:
+    """Points in the frame's scan file, dropped ones included (a `.bin`: from its size)."""
+    path = Path(dataset.frame(frame_id).cloud)
+    if path.suffix.lower() == ".bin" and path.stat().st_size % 16 == 0:
+        return path.stat().st_size // 16
+    from pointlabel.pointlabels.ops import FramePoints
+    return FramePoints(dataset, frame_id).n_points
+
+
 def label_dir(src: str | Path) -> Path:
     src = Path(src)
     if (src / "labels").is_dir():
@@ -83,8 +92,13 @@ def import_semantickitti(dataset, annotations, src, label_set: str = "default", 
     unknown = [f.stem for f in files if f.stem not in known]
     if unknown:
         raise PointlabelError(f"labels for frames the dataset does not have: {', '.join(unknown[:5])}", folder)
-    store = PointLabelStore.for_store(annotations)
+    for f in files:  # every file checked before anything is written: a bad one imports nothing
+        n_src = source_count(dataset, f.stem)
+        if f.stat().st_size != 4 * n_src:
+            raise PointlabelError(f"{f.stat().st_size} bytes: a scan of {n_src} points needs {4 * n_src} "
+                                  "(one uint32 a point)", f)
     class_map = find_class_map(folder)
+    store = PointLabelStore.for_store(annotations)
     store.set_class_map(class_map, label_set)
     changed = points = labelled = 0
     for f in files:

@@ -8,7 +8,7 @@ A request is what the app (or a script) sends, e.g.
 |---|---|
 | brush | centre (3,), radius |
 | lasso | polygon [[x, y], ...] screen pixels, view_projection (4x4 rows or 16 WebGL column-major), viewport [w, h], depth_range [near, far] (opt.), view (4x4, opt.) |
-| cluster | seed (3,) the clicked spot, radius (growth step, default 0.35) |
+| cluster | seed (3,) the clicked spot, radius (growth step, default 0.5) |
 | box | box_id (a cuboid of the frame in the annotation store) or center, size_lwh, yaw; margin |
 | ground | max_height (0.25), min_height (-0.5) above the ground model; centre + radius (opt.) |
 | indices | indices [...] into the loaded cloud |
@@ -80,7 +80,7 @@ def selection(frame: FramePoints, tool: str, params: dict) -> tuple[np.ndarray, 
         if tool == "cluster":
             ctx = frame.context()
             return select.cluster_mask(ctx.pts_lidar, ctx.obj_idx, ctx.tree, _vec3(p, "seed"),
-                                       float(p.get("radius", 0.35))), None
+                                       float(p.get("radius", 0.5))), None
         if tool == "box":
             box = frame.cuboid(p["box_id"]) if "box_id" in p else \
                 Cuboid(center=p["center"], size_lwh=p["size_lwh"], yaw=float(p.get("yaw", 0.0)))

@@ -1,13 +1,14 @@
 """Carry a sweep's point labels to another sweep (usually the next).
 
-- Points inside a tracked box (a cuboid of the annotation store with a track id present in
-  both frames) move with their box: a destination point in the box is mapped into the
-  source box's frame (`T_src_box_from_lidar @ T_lidar_from_dst_box`, through the box's
-  full orientation) and takes the label of its nearest source point in that box.
-- Every other point is static: it is mapped through the poses, `T_src_from_dst =
+- Static points: a destination point is mapped through the poses, `T_src_from_dst =
   inv(T_world_from_src) @ T_world_from_dst` (a native dataset's poses.json; identity when
   the dataset has none, i.e. a sensor standing still), and takes the label of its nearest
   source point outside the tracked boxes, if that is within `max_dist` metres.
+- Points inside a tracked box (a cuboid of the annotation store with a track id present in
+  both frames; the destination box grown by `margin`) move with their box: mapped into the
+  source box (`T_lidar_from_src_box @ T_dst_box_from_lidar`, full orientation), they take
+  the label of the nearest source point in that box, when it is nearer than the static
+  match (the ground under a box stays ground).
 
 Only labelled source points pass labels on; by default only unlabelled destination points
 are written (one undoable op).
@@ -56,34 +57,32 @@ def transfer_labels(pts_src: np.ndarray, sem_src: np.ndarray, inst_src: np.ndarr
     sem = np.zeros(len(pts_dst), np.uint16)
     inst = np.zeros(len(pts_dst), np.uint16)
     source = np.full(len(pts_dst), -1, np.int64)
+    best = np.full(len(pts_dst), np.inf)
     labelled = sem_src > 0
-    in_box_src = np.zeros(len(pts_src), dtype=bool)
-    in_box_dst = np.zeros(len(pts_dst), dtype=bool)
-    n_boxed = 0
-    for c_src, c_dst in box_pairs:
-        m_src = points_in_cuboid_mask(pts_src, c_src, margin)
-        m_dst = points_in_cuboid_mask(pts_dst, c_dst, margin)
-        in_box_src |= m_src
-        in_box_dst |= m_dst
-        cand = np.flatnonzero(m_src & labelled)
-        if not len(cand) or not m_dst.any():
-            continue
-        T_src_from_dst_box = box_pose(c_src) @ invert(box_pose(c_dst))
-        moved = transform_points(T_src_from_dst_box, pts_dst[m_dst])
-        d, j = cKDTree(pts_src[cand]).query(moved, k=1)
-        ok = d <= max(max_dist, margin * 2)
-        dst_idx = np.flatnonzero(m_dst)[ok]
-        source[dst_idx] = cand[j[ok]]
-        n_boxed += int(ok.sum())
-    static_src = np.flatnonzero(labelled & ~in_box_src)
-    n_static = 0
-    rest = np.flatnonzero(~in_box_dst)
-    if len(static_src) and len(rest):
-        moved = pts_dst[rest] if T_src_from_dst is None else transform_points(T_src_from_dst, pts_dst[rest])
+    moving_src = np.zeros(len(pts_src), dtype=bool)
+    for c_src, _ in box_pairs:
+        moving_src |= points_in_cuboid_mask(pts_src, c_src)
+    # Static hypothesis for every destination point.
+    static_src = np.flatnonzero(labelled & ~moving_src)
+    if len(static_src) and len(pts_dst):
+        moved = pts_dst if T_src_from_dst is None else transform_points(T_src_from_dst, pts_dst)
         d, j = cKDTree(pts_src[static_src]).query(moved, k=1, distance_upper_bound=max_dist)
         ok = np.isfinite(d)
-        source[rest[ok]] = static_src[j[ok]]
-        n_static = int(ok.sum())
+        source[ok], best[ok] = static_src[j[ok]], d[ok]
+    # Box hypothesis for destination points in a tracked box (grown by `margin`): the nearer wins.
+    boxed = np.zeros(len(pts_dst), dtype=bool)
+    for c_src, c_dst in box_pairs:
+        cand = np.flatnonzero(points_in_cuboid_mask(pts_src, c_src, margin) & labelled)
+        m_dst = np.flatnonzero(points_in_cuboid_mask(pts_dst, c_dst, margin))
+        if not len(cand) or not len(m_dst):
+            continue
+        moved = transform_points(box_pose(c_src) @ invert(box_pose(c_dst)), pts_dst[m_dst])
+        d, j = cKDTree(pts_src[cand]).query(moved, k=1, distance_upper_bound=max_dist)
+        win = np.isfinite(d) & (d < best[m_dst])
+        source[m_dst[win]], best[m_dst[win]] = cand[j[win]], d[win]
+        boxed[m_dst[win]] = True
+    n_boxed = int(boxed.sum())
+    n_static = int(((source >= 0) & ~boxed).sum())
     got = source >= 0
     sem[got] = sem_src[source[got]]
     inst[got] = inst_src[source[got]]

@@ -90,7 +90,7 @@ def lasso_mask(pts_lidar: np.ndarray, view_projection, viewport, polygon_px,
 
 
 def cluster_mask(pts_lidar: np.ndarray, obj_idx: np.ndarray, tree: cKDTree, seed_lidar,
-                 radius: float = 0.35, seed_snap: float = 0.6, max_points: int = 300_000) -> np.ndarray:
+                 radius: float = 0.5, seed_snap: float = 0.6, max_points: int = 300_000) -> np.ndarray:
     """Fill this cluster: region growing from the clicked spot over the above-ground points.
 
     obj_idx: (M,) indices into pts_lidar of the above-ground points (FrameContext.obj_idx);
