@@ -7,6 +7,9 @@ import sys
 from pointlabel.commands.common import add_dataset_args, dataset_of, store_of
 from pointlabel.datasets.summary import dataset_summary
 import pointlabel.formats as registry
+from pointlabel.privacy.access_log import log_if_stored, log_store_access
+from pointlabel.store import default_db_path
+from pointlabel.privacy.redact import check_redact_export
 
 
 def register(sub) -> None:
@@ -31,11 +34,14 @@ def register(sub) -> None:
     p.add_argument("--keep-imported-2d", action="store_true",
                    help="KITTI: write boxes unchanged since import exactly as imported (2D box, alpha)")
     p.add_argument("--camera", help="KITTI from a multi-camera rig: the camera that becomes image_2")
+    p.add_argument("--redact", action="store_true",
+                   help="KITTI --copy-data: blur faces and licence plates in the exported images")
     p.set_defaults(func=cmd_export)
 
 
 def cmd_info(args) -> int:
     dataset = dataset_of(args)
+    log_if_stored(default_db_path(dataset.root), "open", dataset.root, {"command": "info"})
     summary = dataset_summary(dataset)
     for err in summary["errors"]:
         print(f"pointlabel: error: {err['file']}: {err['error']}", file=sys.stderr)
@@ -73,6 +79,9 @@ def cmd_import(args) -> int:
 def cmd_export(args) -> int:
     dataset = dataset_of(args)
     store = store_of(args, dataset)
+    check_redact_export(args.format, args.copy_data, args.redact)
     result = registry.EXPORTERS[args.format](dataset, store, args)
+    log_store_access(store, "export", dataset.root, {"format": args.format, "set": args.set, "out": str(args.out),
+                                                     "copy_data": args.copy_data, "redacted": args.redact})
     print(json.dumps(result))
     return 0

@@ -24,9 +24,11 @@ def register(sub) -> None:
 
 def cmd_serve(args) -> int:
     from pointlabel.app.server import serve
+    from pointlabel.privacy.access_log import log_store_access
     from pointlabel.qa.guidelines import load_guidelines
     dataset = dataset_of(args)
     store = store_of(args, dataset)
+    log_store_access(store, "open", dataset.root, {"command": "serve"})
     classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
     options = {"label_set": args.set, "classes": classes, "guidelines": load_guidelines(args.guidelines)}
     if args.point_budget:

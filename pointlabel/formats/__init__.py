@@ -38,9 +38,19 @@ def _labels(dataset, store, spec):
 
 def _export_kitti(dataset, store, args):
     from pointlabel.formats.kitti_io import export_kitti
-    s = export_kitti(dataset, _labels(dataset, store, args.set), args.out, copy_data=args.copy_data,
-                     keep_imported_2d=args.keep_imported_2d, camera=args.camera)
+    labels = _labels(dataset, store, args.set)
+    s = export_kitti(dataset, labels, args.out, copy_data=args.copy_data,
+                     keep_imported_2d=args.keep_imported_2d, camera=args.camera,
+                     redact=_redactor(dataset, store, labels, getattr(args, "redact", False)))
     return {k: v for k, v in asdict(s).items() if k != "files"}
+
+
+def _redactor(dataset, store, labels, redact: bool):
+    """`--redact`: faces and plates blurred in the images the export writes (pointlabel.privacy)."""
+    if not redact:
+        return None
+    from pointlabel.privacy.redact import Redactor
+    return Redactor(dataset, labels, drawn=store)
 
 
 def _export_openlabel(dataset, store, args):

@@ -116,16 +116,19 @@ def export_camera(dataset, frame_id: str, camera: str | None = None) -> CameraSe
 
 
 def export_kitti(dataset, labels, out: str | Path, copy_data: bool = False,
-                 keep_imported_2d: bool = False, camera: str | None = None, frames=None) -> ExportSummary:
+                 keep_imported_2d: bool = False, camera: str | None = None, frames=None,
+                 redact=None) -> ExportSummary:
     """labels: anything with `.frame(frame_id) -> FrameAnnotations` (an AnnotationStore for its
     default set, or a pointlabel.labelsets set). Atomic: written beside `out` and renamed into
-    place when complete (formats.atomic); a failure leaves `out` as it was."""
+    place when complete (formats.atomic); a failure leaves `out` as it was. `redact(frame_id,
+    camera, rgb) -> rgb` (pointlabel.privacy.redact.Redactor) blurs each copied image first."""
     frames = list(frames or dataset.frame_ids)
     with atomic_folder(out, EXPORT_ENTRIES, {"format": "kitti", "frames": len(frames)}, CARRIED) as tmp:
-        return _export_kitti_into(tmp, dataset, labels, frames, copy_data, keep_imported_2d, camera)
+        return _export_kitti_into(tmp, dataset, labels, frames, copy_data, keep_imported_2d, camera, redact)
 
 
-def _export_kitti_into(out: Path, dataset, labels, frames, copy_data, keep_imported_2d, camera) -> ExportSummary:
+def _export_kitti_into(out: Path, dataset, labels, frames, copy_data, keep_imported_2d, camera,
+                       redact=None) -> ExportSummary:
     # image_2/ always exists (empty without copy_data): KITTI readers such as datumaro expect it.
     for sub in ("label_2", "calib", "json", "image_2") + (("velodyne",) if copy_data else ()):
         (out / sub).mkdir(parents=True, exist_ok=True)
@@ -142,13 +145,13 @@ def _export_kitti_into(out: Path, dataset, labels, frames, copy_data, keep_impor
         calib.write(out / "calib" / f"{fid}.txt")
         frame_json.write(out / "json" / f"{fid}.json", anns)
         if copy_data:
-            _copy_frame_data(dataset, fid, out, lens)
+            _copy_frame_data(dataset, fid, out, lens, redact)
         summary.frames += 1
         summary.label_lines += len(lines)
     return summary
 
 
-def _copy_frame_data(dataset, fid: str, out: Path, lens: CameraSensor) -> None:
+def _copy_frame_data(dataset, fid: str, out: Path, lens: CameraSensor, redact=None) -> None:
     """velodyne/<fid>.bin and image_2/<fid>.png; a distorted camera's image is undistorted."""
     if dataset.kind == "kitti":
         shutil.copyfile(dataset.frame(fid).cloud, out / "velodyne" / f"{fid}.bin")
@@ -161,4 +164,6 @@ def _copy_frame_data(dataset, fid: str, out: Path, lens: CameraSensor) -> None:
     from PIL import Image
     with Image.open(match.image) as im:
         rgb = np.asarray(im.convert("RGB"))
+    if redact is not None:  # on the image as recorded, where the regions were found
+        rgb = redact(fid, lens.name, rgb)
     Image.fromarray(undistort_image(rgb, lens.camera)).save(out / "image_2" / f"{fid}.png")

@@ -122,3 +122,19 @@ def _short(v) -> str:
     if isinstance(v, list) and len(v) > 6:
         return json.dumps(v[:3])[:-1] + f", ... ({len(v)})]"
     return json.dumps(v) if not isinstance(v, str) else v
+
+
+def log_store_access(store, action: str, target, detail: dict | None = None, why: str = "") -> int | None:
+    """Log through an AnnotationStore: into its SQLite file. A store that is no SQLite file
+    (PostgreSQL) is not logged yet: returns None."""
+    path = getattr(store, "path", None)
+    return None if path is None else log_access(path, action, target, detail, why)
+
+
+def log_if_stored(db_path: str | Path, action: str, target, detail: dict | None = None) -> int | None:
+    """Log into an existing, writable store file (commands that do not need a store, such as
+    `info`, log only when the dataset already has one); None when there is none."""
+    path = Path(db_path)
+    if not path.is_file() or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return None
+    return log_access(path, action, target, detail)

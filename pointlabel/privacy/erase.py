@@ -318,3 +318,31 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _db_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.is_file())
+
+
+def stored_frames(db_path: str | Path) -> set[str]:
+    """Frames the store file holds anything about (current state or history)."""
+    db = _open(Path(db_path))
+    try:
+        return {r[0] for r in db.execute("SELECT frame FROM annotations UNION SELECT frame FROM history")}
+    finally:
+        db.close()
+
+
+def frames_in(spec: str, known) -> tuple[str, ...]:
+    """'A:B' (inclusive, by id order), 'A' or 'A,B,C' -> the known frame ids it names."""
+    known = sorted(set(known))
+    spec = (spec or "").strip()
+    if ":" in spec:
+        lo, _, hi = spec.partition(":")
+        lo, hi = lo.strip() or known[0] if known else "", hi.strip() or known[-1] if known else ""
+        picked = [f for f in known if lo <= f <= hi]
+    else:
+        wanted = [s.strip() for s in spec.split(",") if s.strip()]
+        picked = [f for f in wanted if f in known]
+        missing = [f for f in wanted if f not in known]
+        if missing:
+            raise PointlabelError(f"no frame {missing[0]!r} in the dataset or the store")
+    if not picked:
+        raise PointlabelError(f"--frames {spec!r} names no frame of the dataset or the store")
+    return tuple(picked)
