@@ -14,8 +14,15 @@ transform that maps the box of the previous sweep to its predicted box in the ne
 sensor's motion (from the dataset's poses, when it has them) and the object's own constant
 velocity over the last two boxes. When nothing reaches into the predicted box, the nearest
 cluster within the search margin is taken (at half confidence).
+
+Geometry gives a heading only up to 180 degrees. Where a track moves (its box centres travel
+at least `MotionConfig.min_travel` m, nearly every step the same way), its front is where it
+goes: `orient_along_motion` turns every box of the track whose +x points against the motion
+by 180 degrees; `propagate_track` does so to the boxes it makes, the first box included.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from pyquaternion import Quaternion
@@ -25,6 +32,18 @@ from pointlabel.fitting.context import FrameContext
 from pointlabel.fitting.fit import closeness_heading, growth_direction, rect_axes, rect_extent
 from pointlabel.geometry.boxes import points_in_box_mask
 from pointlabel.model import STATUS_CONFIRMED, STATUS_PROPOSAL, STATUS_REJECTED, Cuboid, new_id
+
+
+@dataclass(frozen=True)
+class MotionConfig:
+    """When a track's motion tells its heading (metres)."""
+
+    min_travel: float = 1.0  # the centres must travel at least this far in all ...
+    min_step: float = 0.1  # ... steps shorter than this are standing still (noise) ...
+    min_agreement: float = 0.8  # ... and this share of the longer steps go within 60 degrees of the travel
+
+
+DEFAULT_MOTION = MotionConfig()
 
 
 def propagate(cuboid: Cuboid, ctx_next: FrameContext, motion: np.ndarray | None = None,
@@ -95,8 +114,13 @@ def propagate_track(cuboid: Cuboid, contexts, keyframes=None, ego_motions=None, 
     keyframes: optional sequence aligned with `contexts` of Cuboid or None; a keyframe box is
     taken as it is and the track goes on from it. ego_motions: optional sequence aligned
     with `contexts` of (4, 4) T_this_sweep_from_previous_sweep (the sensor's own motion,
-    e.g. from poses) or None for "unknown, assume none"."""
+    e.g. from poses) or None for "unknown, assume none".
+
+    Where the track moves, the boxes made (not the keyframes) get their +x along the motion
+    (`orient_along_motion`, over the first box and all those returned)."""
     out, prev, cur = [], None, cuboid
+    T_own_from_first = [np.eye(4)]
+    is_key = []
     for k, ctx in enumerate(contexts):
         ego = None if ego_motions is None else ego_motions[k]
         ego = np.eye(4) if ego is None else np.asarray(ego, dtype=float)
@@ -108,6 +132,56 @@ def propagate_track(cuboid: Cuboid, contexts, keyframes=None, ego_motions=None, 
             nxt = propagate(cur, ctx, ego @ step, **kwargs)
         prev, cur = cur.transformed(ego), nxt
         out.append(nxt)
+        is_key.append(key is not None)
+        T_own_from_first.append(ego @ T_own_from_first[-1])
+    oriented = orient_along_motion([cuboid] + out, [np.linalg.inv(T) for T in T_own_from_first])[1:]
+    return [box if key else turned for box, turned, key in zip(out, oriented, is_key)]
+
+
+def motion_heading(centres_xy: np.ndarray, config: MotionConfig = DEFAULT_MOTION) -> float | None:
+    """The direction (rad, atan2 in the centres' frame) a track moves in, from its box
+    centres centres_xy (T, 2) in one common frame, in time order; None when it stands still
+    or its steps disagree (see MotionConfig)."""
+    xy = np.asarray(centres_xy, dtype=float).reshape(-1, 2)
+    if len(xy) < 2:
+        return None
+    travel = xy[-1] - xy[0]
+    dist = float(np.hypot(*travel))
+    if dist < config.min_travel:
+        return None
+    steps = np.diff(xy, axis=0)
+    length = np.hypot(steps[:, 0], steps[:, 1])
+    moving = length >= config.min_step
+    if not moving.any():
+        return None
+    cos = steps[moving] @ (travel / dist) / length[moving]
+    if np.mean(cos >= 0.5) < config.min_agreement:
+        return None
+    return float(np.arctan2(travel[1], travel[0]))
+
+
+def orient_along_motion(cuboids: list[Cuboid], T_common_from_own: list | None = None,
+                        config: MotionConfig = DEFAULT_MOTION) -> list[Cuboid]:
+    """One track's boxes in time order, each turned by 180 degrees where its +x points
+    against the track's motion (unchanged when the motion tells nothing, see
+    `motion_heading`). Each box is in its own sweep's LiDAR frame; T_common_from_own:
+    optional (4, 4) per box mapping its frame into one common frame (from the poses; None:
+    the frames are the same, a sensor standing still)."""
+    if len(cuboids) < 2:
+        return list(cuboids)
+    T = [np.eye(4) if t is None else np.asarray(t, dtype=float)
+         for t in (T_common_from_own or [None] * len(cuboids))]
+    centres = np.array([(Tk[:3, :3] @ np.asarray(c.center) + Tk[:3, 3])[:2] for c, Tk in zip(cuboids, T)])
+    heading = motion_heading(centres, config)
+    if heading is None:
+        return list(cuboids)
+    way = np.array([np.cos(heading), np.sin(heading)])
+    out = []
+    for c, Tk in zip(cuboids, T):
+        front = (Tk[:3, :3] @ [np.cos(c.yaw), np.sin(c.yaw), 0.0])[:2]
+        if front @ way < 0:
+            c = c.replace(yaw=float((c.yaw + 2 * np.pi) % (2 * np.pi) - np.pi))
+        out.append(c)
     return out
 
 
