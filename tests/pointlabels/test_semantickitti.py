@@ -128,3 +128,33 @@ def test_export_derives_labels_from_boxes_where_nothing_was_painted(kitti_root, 
     cars = [c for c in ds.reference(FRAME).cuboids if c.label == "Car"]
     m = points_in_cuboid_mask(ds.load_cloud(FRAME).xyz, cars[0])
     assert m.sum() > 20 and set(np.unique(sem[m])) == {10} and len(np.unique(inst[m])) == 1
+
+
+def test_pcd_and_ply_export_prefer_painted_labels(scans_root, tmp_path, capsys):
+    """A scan with a painted brush stroke and a cuboid elsewhere: the painted frame's fields are
+    the painted ones; class ids are the class map's (car = 10)."""
+    from pointlabel.datasets.clouds import read_cloud
+    from pointlabel.datasets.folder import FolderDataset
+    from pointlabel.model import Cuboid
+    from pointlabel.pointlabels.ops import FramePoints, apply_request
+    from pointlabel.store import AnnotationStore
+    src = scans_root / "fast_gicp_251370668.pcd"
+    ds = FolderDataset(src)
+    fid = ds.frame_ids[0]
+    db = tmp_path / "s.sqlite"
+    ann = AnnotationStore(db)
+    f = FramePoints(ds, fid)
+    centre = f.pts_lidar[np.argmin(np.linalg.norm(f.pts_lidar - np.median(f.pts_lidar, axis=0), axis=1))].astype(float)
+    ann.put(fid, Cuboid(center=centre, size_lwh=(4, 3, 2), yaw=0.4, label="Car", track_id=42))
+    r = apply_request(PointLabelStore.for_store(ann), f, {"tool": "brush", "class": "vegetation", "instance": 5,
+                                                          "params": {"centre": centre.tolist(), "radius": 1.0}})
+    assert r.changed > 10
+    for fmt in ("pcd", "ply"):
+        out = tmp_path / fmt
+        assert main(["export", str(src), "--format", fmt, "--out", str(out), "--db", str(db)]) == 0
+        assert json.loads(capsys.readouterr().out)["painted_frames"] == 1
+        back = read_cloud(out / f"{fid}.{fmt}")
+        painted = np.linalg.norm(f.pts_lidar.astype(float) - centre, axis=1) <= 1.0
+        assert np.array_equal(back.extra["label"] == 70, painted) and (back.extra["label"][~painted] == 0).all()
+        assert set(np.unique(back.extra["instance"][painted])) == {5}
+        assert json.loads((out / "classes.json").read_text()) == {"0": "unlabelled", "70": "vegetation"}
