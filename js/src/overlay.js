@@ -5,7 +5,7 @@ import * as THREE from "three";
 import { hexToRgb } from "./colormaps.js";
 import { segments } from "./cuboid.js";
 
-const PROPOSAL = "#ff9f1c", SELECTED = "#ffffff", VERTEX = "#ffd54f";
+const VERTEX = "#ffd54f";
 
 // Shared by every rebuild and never disposed: a new material per edit would make three.js
 // compile (and link) its shader program again on every key press.
@@ -56,6 +56,7 @@ function polylinePairs(p) {
 // orange, the selected box or polyline white (with a faint fill), polyline vertices as dots.
 export function buildOverlay(anns, selection, config, bottomOnly, lift = 0) {
   const group = new THREE.Group();
+  const PROPOSAL = config.colours.proposal, SELECTED = config.colours.selected;
   const topo = config.topology;
   const boxPairs = [], boxCols = [], propPairs = [], propCols = [], linePairs = [], lineCols = [];
   const verts = [], vertCols = [];

@@ -168,23 +168,6 @@ def set_box(session: AppSession, frame_id: str, sel: dict, center, size_lwh, yaw
 
 
 @refuses_stale
-def drag_in_box_view(session: AppSession, frame_id: str, sel: dict, view: str, rect: dict) -> Outcome:
-    """The selected cuboid's outline dragged in its top / side / front view. rect: any of
-    x0 x1 y0 y1 (box frame metres); missing ones keep the current outline."""
-    a = _selected(session, frame_id, sel)
-    if not isinstance(a, Cuboid):
-        return Outcome()
-    h, v = {"top": (0, 1), "side": (0, 2), "front": (1, 2)}[view]
-    half = np.asarray(a.size_lwh) / 2
-    cur = {"x0": -half[h], "x1": half[h], "y0": -half[v], "y1": half[v]}
-    cur.update({k: float(val) for k, val in rect.items() if k in cur and val is not None})
-    new = editing.cuboid_from_view_rect(a, view, cur["x0"], cur["x1"], cur["y0"], cur["y1"])
-    if np.allclose(new.center, a.center, atol=1e-6) and np.allclose(new.size_lwh, a.size_lwh, atol=1e-6):
-        return Outcome()
-    return Outcome(session.commit(frame_id, upserts=[new]))
-
-
-@refuses_stale
 def set_label(session: AppSession, frame_id: str, sel: dict, label: str) -> Outcome:
     a = _selected(session, frame_id, sel)
     if isinstance(a, (Cuboid, Polyline3D)) and a.label != label:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from calibration.cuboid_topology import EDGES, UNIT_CORNERS
 from pointlabel.app import editing, ids
 from pointlabel.app.endpoints import PREFIX
-from pointlabel.app.figures.style import CLASS_COLOURS
+from pointlabel.app.figures.style import CLASS_COLOURS, PROPOSAL_COLOUR, SELECTED_COLOUR
 from pointlabel.app.keys import keymap
 
 BROWSER_IDS = {
@@ -30,5 +30,6 @@ def canvas_config(session) -> dict:
     return {"prefix": PREFIX, "ids": BROWSER_IDS, "keymap": keymap(),
             "topology": {"unit_corners": UNIT_CORNERS.tolist(), "edges": EDGES.tolist()},
             "steps": nudge_steps(), "class_colours": {**CLASS_COLOURS, **session.class_colours},
+            "colours": {"proposal": PROPOSAL_COLOUR, "selected": SELECTED_COLOUR},
             "range_max": cfg.range_max, "budget": cfg.budget.to_dict(), "frames": len(session.frame_ids),
             "cameras": session.camera_names}

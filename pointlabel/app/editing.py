@@ -94,23 +94,3 @@ def delete_vertex(polyline: Polyline3D, vertex: int) -> Polyline3D:
 
 def toggle_closed(polyline: Polyline3D) -> Polyline3D:
     return polyline.replace(closed=not polyline.closed)
-
-
-def cuboid_from_view_rect(cuboid: Cuboid, view: str, x0: float, x1: float, y0: float, y1: float) -> Cuboid:
-    """The cuboid after its outline was dragged in a box view ('top': box x right, y up;
-    'side': x right, z up; 'front': -y right, z up; all in the box's own frame, metres, the
-    old centre at 0). The outline's extent gives the sizes, its middle the centre shift."""
-    (xa, xb), (ya, yb) = sorted((x0, x1)), sorted((y0, y1))
-    mid_h, mid_v = (xa + xb) / 2, (ya + yb) / 2
-    size = list(cuboid.size_lwh)
-    if view == "top":
-        shift, size[0], size[1] = (mid_h, mid_v, 0.0), xb - xa, yb - ya
-    elif view == "side":
-        shift, size[0], size[2] = (mid_h, 0.0, mid_v), xb - xa, yb - ya
-    elif view == "front":
-        shift, size[1], size[2] = (0.0, -mid_h, mid_v), xb - xa, yb - ya
-    else:
-        raise ValueError(f"unknown view {view!r}")
-    size = [max(MIN_SIZE, s) for s in size]
-    center = np.asarray(cuboid.center) + cuboid.rotation @ np.asarray(shift)
-    return cuboid.replace(center=center, size_lwh=size)

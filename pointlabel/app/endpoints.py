@@ -20,11 +20,18 @@ import numpy as np
 from flask import Response, abort, jsonify, request
 
 from pointlabel.app import actions, wire
-from pointlabel.app.figures.points import _robust_range
-from pointlabel.app.views import camera_points, view_points
+from pointlabel.app.views import camera_points, sync_label, view_points
 
 PREFIX = "/_pointlabel"
 MAX_OPS = 500  # one request's ops at most (a held key sends ~30 a second)
+
+
+def robust_range(v: np.ndarray) -> tuple[float, float]:
+    """The 2nd..98th percentile of v (a colour scale's range), never empty."""
+    if len(v) == 0:
+        return 0.0, 1.0
+    lo, hi = np.percentile(v, [2, 98])
+    return float(lo), float(hi if hi > lo else lo + 1.0)
 
 
 def cloud_message(session, index: int) -> bytes:
@@ -37,7 +44,7 @@ def cloud_message(session, index: int) -> bytes:
     meta = {"frame": fid, "index": session.index_of(fid), "total": int(len(frame.xyz)), "voxel": voxel}
     if cloud.intensity is not None:
         v = np.asarray(cloud.intensity[idx], dtype=np.float32)
-        lo, hi = _robust_range(v)
+        lo, hi = robust_range(v)
         arrays["intensity"] = np.clip((v - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
         meta["intensity_range"] = [lo, hi]
     if cloud.rgb is not None:
@@ -56,7 +63,6 @@ def ground_message(session, index: int) -> bytes:
 
 
 def camera_message(session, index: int, name: str) -> bytes | None:
-    from pointlabel.app.figures.camera import sync_label
     fid = session.frame_id(index)
     frame = session.frame(fid)
     if frame.rig is None or name not in frame.rig.cameras:

@@ -188,11 +188,13 @@ def test_export_kitti_from_the_app(session, tmp_path):
     assert parse_label_line(line).type == "Car"
 
 
-def test_drag_in_box_view_updates_the_box(session):
+def test_set_box_places_the_box_where_a_handle_drag_left_it(session):
     box = Cuboid(center=(10, 0, -1), size_lwh=(4, 2, 1.5), yaw=0.0)
     session.commit(FRAME, upserts=[box])
-    out = actions.drag_in_box_view(session, FRAME, {"id": box.id}, "top", {"x1": 2.6})  # front edge +0.6 m
+    out = actions.set_box(session, FRAME, {"id": box.id}, (10.3, 0.2, -1), (4.6, 2, 1.5), 0.25)
     new = session.annotations(FRAME).cuboids[0]
-    assert out.state is not None and new.size_lwh == pytest.approx((4.6, 2, 1.5))
-    assert np.allclose(new.center, (10.3, 0, -1))
-    assert actions.drag_in_box_view(session, FRAME, {"id": box.id}, "side", {}).state is None  # nothing moved
+    assert out.state is not None and new.size_lwh == pytest.approx((4.6, 2, 1.5)) and new.yaw == pytest.approx(0.25)
+    assert np.allclose(new.center, (10.3, 0.2, -1)) and new.id == box.id and new.label == box.label
+    with pytest.raises(ValueError, match="finite"):
+        actions.set_box(session, FRAME, {"id": box.id}, (np.nan, 0, 0), (1, 1, 1), 0)
+    assert actions.set_box(session, FRAME, {"id": "gone"}, (0, 0, 0), (1, 1, 1), 0).message == "the box is gone"

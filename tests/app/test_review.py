@@ -11,7 +11,8 @@ import pytest
 
 from pointlabel.app import create_app, review
 from pointlabel.app.callbacks.review import selected_label
-from pointlabel.app.figures.overlays import overlay_3d
+from pointlabel.app.canvas_config import canvas_config
+from pointlabel.app.figures.overlays import camera_paths
 from pointlabel.app.layout import objects
 from pointlabel.app.layout import review as review_layout
 from pointlabel.model import Cuboid, FrameAnnotations
@@ -158,8 +159,10 @@ def test_guidelines_give_the_classes_colours_and_text(kitti_root, tmp_path):
     s = create_app(ds, open_store(ds, tmp_path / "l.sqlite"), guidelines=g).pointlabel_session
     assert s.config.classes == ("Bus", "Car") and s.class_colours["Bus"] == "#123456"
     bus = Cuboid(center=(10, 0, -1), size_lwh=(12, 2.5, 3), yaw=0.0, label="Bus")
-    boxes = overlay_3d(FrameAnnotations.from_annotations("f", [bus]), None, s.class_colours)[0]
-    assert set(boxes.line.color) == {"#123456"}  # the guidelines' colour, on every edge
+    assert canvas_config(s)["class_colours"]["Bus"] == "#123456"  # the 3D view and BEV draw it so
+    cam = s.frame(FRAME).rig["image_2"]
+    (drawn,) = camera_paths(FrameAnnotations.from_annotations("f", [bus]), cam, s.class_colours)
+    assert drawn["colour"] == "#123456"  # and the cameras
     assert review.guide_text(g, "Bus") == "Bus — Whole bus, mirrors excluded. · required: occluded"
     assert review.guide_text(g, "Car").startswith("Car — Passenger cars") and "typical 3.90 × 1.60 × 1.56" in \
         review.guide_text(g, "Car")

@@ -112,22 +112,6 @@ def test_step_frame():
     assert step_frame("something-else", 3, 10) is None
 
 
-def test_dragging_an_outline_in_a_box_view():
-    from pointlabel.app.callbacks.cuboids import shape_edit
-    b = _box(yaw=math.pi / 2)  # heading +y: the box's own x is LiDAR +y, its own y is LiDAR -x
-    # top view: the front edge dragged 1 m forward -> 1 m longer, centre 0.5 m forward
-    top = editing.cuboid_from_view_rect(b, "top", -2, 3, -1, 1)
-    assert top.size_lwh == pytest.approx((5, 2, 1.5)) and np.allclose(top.center, (10, 5.5, 1))
-    # side view: raised by 0.2 m, same size
-    side = editing.cuboid_from_view_rect(b, "side", -2, 2, -0.55, 0.95)
-    assert side.size_lwh == pytest.approx((4, 2, 1.5)) and np.allclose(side.center, (10, 5, 1.2))
-    # front view (box -y to the right): the outline moved 0.5 m right = 0.5 m to the box's right
-    front = editing.cuboid_from_view_rect(b, "front", -0.5, 1.5, -0.75, 0.75)
-    assert np.allclose(front.center, (10.5, 5, 1))  # the box's right is LiDAR +x here
-    assert shape_edit({"shapes[1].y0": -0.5, "shapes[1].y1": 1.0}) == ("side", {"y0": -0.5, "y1": 1.0})
-    assert shape_edit({"xaxis.range[0]": 1}) is None and shape_edit(None) is None
-
-
 def test_start_voxel_spares_the_search_and_keeps_the_budget():
     rng = np.random.default_rng(3)
     a, b = (rng.normal(0, 20, (60000, 3)) for _ in range(2))

@@ -2,16 +2,14 @@
 the right way up; a folder of scans opens without cameras (the camera row collapses)."""
 from __future__ import annotations
 
-import base64
-import gzip
-import json
 import shutil
 
 import numpy as np
 import pytest
 
 from pointlabel.app import create_app, ids
-from pointlabel.app.figures.points import rgb_palette
+from pointlabel.app import wire
+from pointlabel.app.endpoints import cloud_message
 from pointlabel.datasets.detect import open_dataset
 from pointlabel.store import open_store
 
@@ -80,27 +78,16 @@ def test_mug_scan_opens_coloured_by_rgb_and_z_up(scans_root, tmp_path):
     assert mode == "rgb" and s.has_rgb()
     assert "cameras-row collapsed" in classes_in(layout)  # no cameras: one line, not a third of the page
 
-    # the 3D figure as the browser receives it, coloured as the page asks (rgb)
+    # the sweep as the canvas receives it: downsampled to the budget, each point in its own colour
     fid = ds.frame_ids[0]
-    body = {"output": f"{ids.GRAPH_3D}.figure", "outputs": {"id": ids.GRAPH_3D, "property": "figure"},
-            "inputs": [{"id": ids.FRAME_SLIDER, "property": "value", "value": 0},
-                       {"id": ids.RANGE, "property": "value", "value": [0, s.config.range_max]}],
-            "state": [{"id": ids.COLOR_MODE, "property": "value", "value": mode},
-                      {"id": ids.POINT_SIZE, "property": "value", "value": 1.5},
-                      {"id": ids.SELECTION, "property": "data", "value": {"id": None, "vertex": None}}],
-            "changedPropIds": [f"{ids.FRAME_SLIDER}.value"]}
-    r = app.server.test_client().post("/_dash-update-component", json=body, headers={"Accept-Encoding": "gzip"})
-    cloud = json.loads(gzip.decompress(r.data))["response"][ids.GRAPH_3D]["figure"]["data"][0]
-    xyz = np.stack([np.frombuffer(base64.b64decode(cloud[k]["bdata"]), np.float32) for k in "xyz"], axis=1)
-    colour = np.frombuffer(base64.b64decode(cloud["marker"]["color"]["bdata"]), np.uint8)
+    meta, arrays = wire.unpack(cloud_message(s, 0))
     frame = s.frame(fid)
     idx, voxel = frame.view_indices(s.config.budget.view3d)
-    assert voxel is not None and len(xyz) == len(idx) <= s.config.budget.view3d < len(frame.xyz)  # 209k valid points
-    assert np.array_equal(xyz, frame.xyz[idx])
-    # every point in its own colour: the scene has 139 distinct colours, the palette holds them all
-    shown = np.array([[int(v) for v in cloud["marker"]["colorscale"][i][1][4:-1].split(",")] for i in colour])
-    assert np.array_equal(shown, frame.cloud.rgb[idx])
-    assert len(np.unique(colour)) > 100 and np.array_equal(colour, rgb_palette(frame.cloud.rgb[idx]).values)
+    assert meta["voxel"] == voxel is not None
+    assert len(arrays["xyz"]) == len(idx) <= s.config.budget.view3d < len(frame.xyz)  # 209k valid points
+    assert np.array_equal(arrays["xyz"], frame.xyz[idx])
+    assert np.array_equal(arrays["rgb"], frame.cloud.rgb[idx])  # the scene's 139 colours, exactly
+    assert len(np.unique(arrays["rgb"], axis=0)) > 100
 
     # the right way up: the table's normal, towards the mug on it, points up (+z). The camera
     # looked down at the table, so it is tilted by that pitch (about 32 degrees): `--up` turns
@@ -129,14 +116,14 @@ def test_a_folder_of_scans_opens_without_cameras(scans_root, tmp_path):
     assert s.frame_ids == ["bunny", "fast_gicp_251370668", "small_gicp_target"] and s.camera_names == []
     layout = app.layout()
     assert "cameras-row collapsed" in classes_in(layout) and find(layout, ids.COLOR_MODE).value == "height"
-    from pointlabel.app import views
-    for fid in s.frame_ids:
-        fig = views.scene(s, fid, "intensity", 1.5, [0, 120])
+    from pointlabel.app.endpoints import camera_message
+    for i, fid in enumerate(s.frame_ids):
+        meta, arrays = wire.unpack(cloud_message(s, i))
         n, budget = len(s.frame(fid).xyz), s.config.budget.view3d
-        sent = len(fig.data[0].x)
+        sent = len(arrays["xyz"])
         assert sent == n if n <= budget else 0.85 * budget <= sent <= budget  # 397 .. 64k points
-        assert fig.layout.meta["frame"] == fid
-        assert views.camera(s, fid, "none") is None
+        assert meta["frame"] == fid
+        assert camera_message(s, i, "none") is None
 
 
 @pytest.mark.parametrize("up, normal_z", [("-y", 1), ("y", -1)])

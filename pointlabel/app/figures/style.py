@@ -1,4 +1,4 @@
-"""Colours and the small Plotly layout every view shares."""
+"""The colours every view shares (the browser gets them through app.canvas_config)."""
 from __future__ import annotations
 
 import hashlib
@@ -13,15 +13,6 @@ CLASS_COLOURS = {
 _PALETTE = ("#3fa7ff", "#62d2a2", "#f5a623", "#ff5a5f", "#b38cff", "#ffe14d", "#4dd0e1", "#ff8ad8")
 PROPOSAL_COLOUR = "#ff9f1c"
 SELECTED_COLOUR = "#ffffff"
-BOX_EDGE_COLOUR = "#40c4ff"
-BACKGROUND = "#111418"
-PAPER = "#1a1e24"
-FONT = "#d6dbe1"
-
-# A minimal template: Plotly's default one adds ~7 kB of JSON to every figure.
-TEMPLATE = {"layout": {"paper_bgcolor": PAPER, "plot_bgcolor": BACKGROUND,
-                       "font": {"color": FONT, "size": 11}}}
-
 
 def class_colour(label: str, colours: Mapping[str, str] | None = None) -> str:
     """A stable colour for a class name: the project's colour (`colours`, from the guidelines),
@@ -32,10 +23,3 @@ def class_colour(label: str, colours: Mapping[str, str] | None = None) -> str:
         return CLASS_COLOURS[label]
     h = int(hashlib.md5(label.encode()).hexdigest()[:6], 16)
     return _PALETTE[h % len(_PALETTE)]
-
-
-def base_layout(**extra) -> dict:
-    layout = {"template": TEMPLATE, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-              "showlegend": False, "hovermode": "closest"}
-    layout.update(extra)
-    return layout
