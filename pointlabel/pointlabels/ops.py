@@ -24,6 +24,7 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from pointlabel.errors import PointlabelError
 from pointlabel.fitting.context import context_for
@@ -49,6 +50,11 @@ class FramePoints:
     def n_points(self) -> int:
         return len(self.pts_lidar)
 
+    def tree(self):
+        """A KD-tree over all the frame's points (built once per cached frame): a brush
+        stroke then costs a ball query instead of a pass over every point."""
+        return _cached(self.dataset, self.frame_id, "tree", lambda: cKDTree(self.pts_lidar))
+
     def context(self):
         ctx = context_for(self.dataset, self.frame_id)
         if len(ctx.pts_lidar) != self.n_points:  # the loader already drops non-finite points
@@ -69,7 +75,9 @@ def selection(frame: FramePoints, tool: str, params: dict) -> tuple[np.ndarray, 
     p = dict(params or {})
     try:
         if tool in ("brush", "erase") and "tool" not in p:
-            return select.brush_mask(frame.pts_lidar, _vec3(p, "centre"), float(p["radius"])), None
+            mask = np.zeros(frame.n_points, dtype=bool)
+            mask[frame.tree().query_ball_point(_vec3(p, "centre"), float(p["radius"]))] = True
+            return mask, None
         if tool == "erase":
             return selection(frame, p.pop("tool"), p)
         if tool == "lasso":
@@ -146,18 +154,26 @@ def _vec3(p: dict, key: str) -> np.ndarray:
 
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_KEEP_FRAMES = 4
 
 
-def _load_points(dataset, frame_id: str, keep: int = 4) -> np.ndarray:
-    """The loaded cloud's (N, 3) float32 points, the last few frames cached."""
+def _cached(dataset, frame_id: str, what: str, make):
+    """Per-frame values (the points, their KD-tree) of the last few frames used."""
     key = (str(dataset.root), getattr(dataset, "up", None), frame_id)
     with _CACHE_LOCK:
-        if key in _CACHE:
+        entry = _CACHE.get(key)
+        if entry is not None:
             _CACHE.move_to_end(key)
-            return _CACHE[key]
-    pts = dataset.load_cloud(frame_id).xyz
+            if what in entry:
+                return entry[what]
+    value = make()
     with _CACHE_LOCK:
-        _CACHE[key] = pts
-        while len(_CACHE) > keep:
+        _CACHE.setdefault(key, {})[what] = value
+        while len(_CACHE) > _KEEP_FRAMES:
             _CACHE.popitem(last=False)
-    return pts
+    return value
+
+
+def _load_points(dataset, frame_id: str) -> np.ndarray:
+    """The loaded cloud's (N, 3) float32 points, the last few frames cached."""
+    return _cached(dataset, frame_id, "pts", lambda: dataset.load_cloud(frame_id).xyz)
