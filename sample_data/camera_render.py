@@ -19,6 +19,7 @@ import numpy as np
 from calibration.camera import PinholeCamera
 from calibration.rig import CameraSensor, Rig
 from calibration.transforms import invert, rot_z
+from sample_data.plates import Plates, paint_plates
 from sample_data.raycast import Snapshot
 
 WIDTH, HEIGHT = 960, 540
@@ -99,9 +100,10 @@ def pixel_rays_cam(camera: PinholeCamera) -> np.ndarray:
 class CameraRenderer:
     """Renders one camera of the rig; the per-pixel rays are computed once."""
 
-    def __init__(self, sensor: CameraSensor):
+    def __init__(self, sensor: CameraSensor, plates: Plates | None = None):
         self.sensor = sensor
         self.rays_cam = pixel_rays_cam(sensor.camera)
+        self.plates = plates  # licence plates painted on the vehicles (sample_data.plates)
 
     def render(self, snapshot: Snapshot, T_world_from_cam: np.ndarray):
         """-> (image (H, W, 3) uint8, actor (H, W) int: the actor index seen at each pixel,
@@ -111,6 +113,9 @@ class CameraRenderer:
         dirs_world = self.rays_cam @ R.T
         hits = snapshot.cast(np.broadcast_to(origin, dirs_world.shape), dirs_world)
         hit = hits.hit
+        if self.plates is not None:
+            paint_plates(hits.rgb, origin + dirs_world * np.where(hit, hits.distance, 0.0)[:, None],
+                         hits.actor, snapshot.poses, self.plates)
         lambert = np.clip(hits.normal_world @ SUN_DIR_WORLD, 0.0, None)
         lit = hit & (lambert > 0)
         pts_world = origin + dirs_world[lit] * hits.distance[lit, None]

@@ -17,6 +17,7 @@ from calibration.transforms import invert
 from sample_data.camera_render import CameraRenderer, camera_time_offsets, make_rig
 from sample_data.ground_truth import sweep_annotations
 from sample_data.lidar_sim import LidarModel
+from sample_data.plates import plates_of
 from sample_data.raycast import ActorMeshes, Snapshot
 from sample_data.scene import build_scene
 from sample_data.writer import GENERATOR_VERSION, SequenceWriter, check_target, generated_meta
@@ -37,7 +38,8 @@ def generate_sequence(out_dir: str | Path, frames: int = DEFAULT_FRAMES, seed: i
     scene = build_scene(seed, duration=frames * SWEEP_PERIOD)
     actor_meshes = ActorMeshes(scene)
     rig = make_rig()
-    renderers = {name: CameraRenderer(sensor) for name, sensor in rig.cameras.items()}
+    plates = plates_of(scene.actors)
+    renderers = {name: CameraRenderer(sensor, plates) for name, sensor in rig.cameras.items()}
     lidar = LidarModel()
     writer = SequenceWriter(Path(out_dir), rig, seed, frames)
     try:

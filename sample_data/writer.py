@@ -23,7 +23,7 @@ from pointlabel.errors import PointlabelError
 from pointlabel.model import FrameAnnotations
 
 GENERATOR = "pointlabel.sample_data"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: licence plates on the vehicles
 T0 = 1_700_000_000.0  # seconds (Unix time) of the first sweep's nominal start
 WRITTEN = {"dataset.json", "rig.json", "timestamps.json", "poses.json", "lidar", "cameras", "reference"}
 
