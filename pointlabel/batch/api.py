@@ -65,7 +65,7 @@ def _run(clients, work, frames, table: JobTable, job, opts: RunOptions) -> Batch
 def prelabel_job(clients, ref: DatasetRef, store, frames: Sequence[str], label_set: str = "default",
                  min_confidence: float = 0.4, opts: RunOptions = RunOptions()) -> JobResult:
     """Pre-label the frames into `label_set` of `store` (as `pointlabel prelabel`)."""
-    table = JobTable(store.path)
+    table = JobTable.of(store)
     try:
         job = table.open_job("prelabel", ref.path, {"set": label_set, "min_confidence": min_confidence})
         summary = _run(clients, PrelabelWork(ref, store, label_set, min_confidence), frames, table, job, opts)
@@ -73,12 +73,12 @@ def prelabel_job(clients, ref: DatasetRef, store, frames: Sequence[str], label_s
         for _, result in table.results(job.id, frames):
             n += result["proposals"]
             labels.update(result["labels"])
-        return JobResult(summary, {"proposals": n, "labels": dict(labels.most_common())}, str(store.path))
+        return JobResult(summary, {"proposals": n, "labels": dict(labels.most_common())}, where(store))
     finally:
         table.close()
 
 
-def check_job(clients, dataset, ref: DatasetRef, db_path, label_set, spec: str, guidelines,
+def check_job(clients, dataset, ref: DatasetRef, store, label_set, spec: str, guidelines,
               frames: Sequence[str], out: str | None = None, min_severity: str = "info",
               opts: RunOptions = RunOptions()) -> JobResult:
     """QA of `label_set` (named `spec`) over the frames: per-frame checks on the workers, then
@@ -88,7 +88,7 @@ def check_job(clients, dataset, ref: DatasetRef, db_path, label_set, spec: str, 
     from pointlabel.batch.tracks import track_findings
     from pointlabel.qa.findings import SEVERITIES, sort_findings, Finding
     keep = set(SEVERITIES[:SEVERITIES.index(min_severity) + 1])
-    table = JobTable(db_path)
+    table = JobTable.of(store)
     try:
         params = {"set": _spec_key(spec), "guidelines": _digest(guidelines.to_dict())}
         job = table.open_job("check", ref.path, params)
@@ -113,15 +113,15 @@ def check_job(clients, dataset, ref: DatasetRef, db_path, label_set, spec: str, 
         table.close()
 
 
-def rank_job(clients, ref: DatasetRef, db_path, store, frames: Sequence[str], label_set: str = "default",
+def rank_job(clients, ref: DatasetRef, store, frames: Sequence[str], label_set: str = "default",
              few_points: int = 20, out: str | None = None, top: int | None = None,
              opts: RunOptions = RunOptions()) -> JobResult:
     """Rank the frames by pre-label uncertainty (qa.rank): `store`'s proposals of `label_set`
-    where it has some (store None: pre-label every frame). With `out`, every rank, most
+    where it has some, else a pre-labelling run on the worker. With `out`, every rank, most
     uncertain first, as one JSON list; totals["top"]: the first `top` ranks (dicts)."""
-    table = JobTable(db_path)
+    table = JobTable.of(store)
     try:
-        params = {"set": label_set if store is not None else None, "few_points": few_points}
+        params = {"set": label_set, "few_points": few_points}
         job = table.open_job("rank", ref.path, params)
         summary = _run(clients, RankWork(ref, store, label_set, few_points), frames, table, job, opts)
         head, n = [], 0
@@ -136,7 +136,7 @@ def rank_job(clients, ref: DatasetRef, db_path, store, frames: Sequence[str], la
         table.close()
 
 
-def export_job(clients, ref: DatasetRef, db_path, label_set, spec: str, frames: Sequence[str], out: str,
+def export_job(clients, ref: DatasetRef, store, label_set, spec: str, frames: Sequence[str], out: str,
                copy_data: bool = False, keep_imported_2d: bool = False, camera: str | None = None,
                opts: RunOptions = RunOptions()) -> JobResult:
     """KITTI export of the frames into `out`, atomically (batch.export): the folder appears or
@@ -144,7 +144,7 @@ def export_job(clients, ref: DatasetRef, db_path, label_set, spec: str, frames: 
     from pointlabel.batch import export
     target = Path(out).absolute()
     export.check_target(target)
-    table = JobTable(db_path)
+    table = JobTable.of(store)
     try:
         params = {"set": _spec_key(spec), "out": str(target), "copy_data": copy_data,
                   "keep_imported_2d": keep_imported_2d, "camera": camera, "frames": _digest(list(frames))}
@@ -179,6 +179,11 @@ def export_job(clients, ref: DatasetRef, db_path, label_set, spec: str, frames: 
         return JobResult(summary, totals, str(target))
     finally:
         table.close()
+
+
+def where(store) -> str:
+    """The store's file, or its URL without the password."""
+    return str(store.path) if store.path is not None else store.url.render_as_string(hide_password=True)
 
 
 def _spec_key(spec: str) -> str:

@@ -1,6 +1,7 @@
 """The job table of batch runs: which frames of a job are done, failed or being written.
 
-It lives in the annotation store's database file, in two tables of its own:
+It lives in the annotation store's database (SQLite file or PostgreSQL), on the store's own
+SQLAlchemy engine, in two tables of its own:
 
 - `batch_jobs(id, command, dataset, params, created, updated, state)`: one row per job. A job is
   identified by what decides its results (command, dataset path, label set, parameters), so the
@@ -13,34 +14,48 @@ It lives in the annotation store's database file, in two tables of its own:
   writing the frame twice). `result` is the frame's small JSON result (findings, a score,
   written files); `score` orders `rank` jobs.
 
-`JobTable` is the only code that knows these tables. It uses its own sqlite3 connection (WAL,
-one transaction per batch of frames) because the store's own connection is private to the
-store; when the store moves to SQLAlchemy Core, only this class moves onto its engine.
+`JobTable` is the only code that knows these tables. They are created here (`create_all`,
+first use) rather than by an Alembic revision of pointlabel.store, whose schema module is
+where they belong once the store's owners take them in (then only `_TABLES` moves).
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+
+from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, and_, case, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from pointlabel.errors import PointlabelError
 
 DONE, FAILED, PENDING = "done", "failed", "pending"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS batch_jobs (
-    id TEXT PRIMARY KEY, command TEXT NOT NULL, dataset TEXT NOT NULL, params TEXT NOT NULL,
-    created REAL NOT NULL, updated REAL NOT NULL, state TEXT NOT NULL DEFAULT 'open');
-CREATE TABLE IF NOT EXISTS batch_frames (
-    job TEXT NOT NULL, frame TEXT NOT NULL, status TEXT NOT NULL, error TEXT, result TEXT,
-    score REAL, attempts INTEGER NOT NULL DEFAULT 0, updated REAL NOT NULL,
-    PRIMARY KEY (job, frame));
-CREATE INDEX IF NOT EXISTS batch_frames_score ON batch_frames(job, status, score);
-"""
+_TABLES = MetaData()
+batch_jobs = Table(
+    "batch_jobs", _TABLES,
+    Column("id", String, primary_key=True),
+    Column("command", String, nullable=False),
+    Column("dataset", Text, nullable=False),
+    Column("params", Text, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("updated", Float, nullable=False),
+    Column("state", String, nullable=False, default="open"),
+)
+batch_frames = Table(
+    "batch_frames", _TABLES,
+    Column("job", String, primary_key=True),
+    Column("frame", String, primary_key=True),
+    Column("status", String, nullable=False),
+    Column("error", Text),
+    Column("result", Text),
+    Column("score", Float(precision=53)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("updated", Float, nullable=False),
+    Index("batch_frames_score", "job", "status", "score"),
+)
 
 
 @dataclass(frozen=True)
@@ -69,56 +84,84 @@ def job_id(command: str, dataset: str, params: dict) -> str:
     return hashlib.sha256(doc.encode()).hexdigest()[:16]
 
 
-class JobTable:
-    """The batch job tables of one database file (see the module docstring)."""
+def _insert(engine):
+    """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL alike)."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+
+class JobTable:
+    """The batch job tables in the database of an AnnotationStore (see the module docstring)."""
+
+    def __init__(self, engine):
+        from pointlabel.store.engine import write_transaction
+        self.engine, self._write = engine, write_transaction
         try:
-            self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=60.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as e:
-            raise PointlabelError(f"cannot open the batch job table ({e})", self.path) from None
+            with write_transaction(engine) as c:
+                _TABLES.create_all(c, checkfirst=True)
+        except SQLAlchemyError as e:
+            raise PointlabelError(f"cannot open the batch job table ({str(e).splitlines()[0]})") from None
+
+    @classmethod
+    def of(cls, store) -> "JobTable":
+        """The job table beside `store`'s annotations."""
+        return cls(store.engine)
 
     def close(self) -> None:
-        self._db.close()
+        """Nothing to release: the engine is the store's."""
 
     # -- jobs ----------------------------------------------------------------------------
     def open_job(self, command: str, dataset: str, params: dict) -> Job:
         """The job of this command, dataset and parameters, created on first use."""
         jid = job_id(command, dataset, params)
         now = time.time()
-        self._db.execute("INSERT OR IGNORE INTO batch_jobs(id, command, dataset, params, created, updated) "
-                         "VALUES (?,?,?,?,?,?)", (jid, command, dataset, json.dumps(params, sort_keys=True), now, now))
+        stmt = _insert(self.engine)(batch_jobs).values(
+            id=jid, command=command, dataset=dataset, params=json.dumps(params, sort_keys=True), created=now,
+            updated=now, state="open").on_conflict_do_nothing(index_elements=["id"])
+        with self._write(self.engine) as c:
+            c.execute(stmt)
         return self.job(jid)
 
     def job(self, jid: str) -> Job:
-        row = self._db.execute("SELECT id, command, dataset, params, state FROM batch_jobs WHERE id=?",
-                               (jid,)).fetchone()
+        with self.engine.connect() as c:
+            row = c.execute(select(batch_jobs).where(batch_jobs.c.id == jid)).first()
         if row is None:
-            raise PointlabelError(f"no batch job {jid}", self.path)
-        return Job(row[0], row[1], row[2], json.loads(row[3]), row[4])
+            raise PointlabelError(f"no batch job {jid}")
+        return Job(row.id, row.command, row.dataset, json.loads(row.params), row.state)
+
+    def jobs(self) -> list[Job]:
+        with self.engine.connect() as c:
+            rows = c.execute(select(batch_jobs).order_by(batch_jobs.c.created)).all()
+        return [Job(r.id, r.command, r.dataset, json.loads(r.params), r.state) for r in rows]
 
     def set_state(self, jid: str, state: str) -> None:
-        self._db.execute("UPDATE batch_jobs SET state=?, updated=? WHERE id=?", (state, time.time(), jid))
+        with self._write(self.engine) as c:
+            c.execute(batch_jobs.update().where(batch_jobs.c.id == jid).values(state=state, updated=time.time()))
 
     def forget(self, jid: str, frames: Iterable[str]) -> None:
         """Forget what became of these frames (they run again)."""
-        self._db.executemany("DELETE FROM batch_frames WHERE job=? AND frame=?", [(jid, f) for f in frames])
+        frames = list(frames)
+        if frames:
+            with self._write(self.engine) as c:
+                c.execute(batch_frames.delete().where(batch_frames.c.job == jid, batch_frames.c.frame.in_(frames)))
 
     def reset(self, jid: str) -> None:
         """Forget what the job did (its frames run again); the job itself stays."""
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        cur.execute("DELETE FROM batch_frames WHERE job=?", (jid,))
-        cur.execute("UPDATE batch_jobs SET state='open', updated=? WHERE id=?", (time.time(), jid))
-        cur.execute("COMMIT")
+        with self._write(self.engine) as c:
+            c.execute(batch_frames.delete().where(batch_frames.c.job == jid))
+            c.execute(batch_jobs.update().where(batch_jobs.c.id == jid).values(state="open", updated=time.time()))
 
     # -- frames --------------------------------------------------------------------------
+    def _rows(self, q):
+        with self.engine.connect() as c:
+            return c.execute(q).all()
+
     def statuses(self, jid: str, frames: Iterable[str] | None = None) -> dict[str, str]:
         """frame -> status of the frames of a job that were tried (all, or those of `frames`)."""
-        rows = self._db.execute("SELECT frame, status FROM batch_frames WHERE job=?", (jid,))
+        rows = self._rows(select(batch_frames.c.frame, batch_frames.c.status).where(batch_frames.c.job == jid))
         if frames is None:
             return dict(rows)
         wanted = set(frames)
@@ -126,54 +169,56 @@ class JobTable:
 
     def failures(self, jid: str) -> list[tuple[str, str]]:
         """(frame, error) of the failed frames of a job, in frame order."""
-        return list(self._db.execute("SELECT frame, error FROM batch_frames WHERE job=? AND status=? "
-                                     "ORDER BY frame", (jid, FAILED)))
+        rows = self._rows(select(batch_frames.c.frame, batch_frames.c.error)
+                          .where(batch_frames.c.job == jid, batch_frames.c.status == FAILED)
+                          .order_by(batch_frames.c.frame))
+        return [tuple(r) for r in rows]
 
     def pending(self, jid: str) -> dict[str, object]:
         """frame -> result of the frames whose write to the store may not have finished."""
-        return {f: json.loads(r) if r is not None else None for f, r in self._db.execute(
-            "SELECT frame, result FROM batch_frames WHERE job=? AND status=?", (jid, PENDING))}
+        rows = self._rows(select(batch_frames.c.frame, batch_frames.c.result)
+                          .where(batch_frames.c.job == jid, batch_frames.c.status == PENDING))
+        return {f: None if r is None else json.loads(r) for f, r in rows}
 
     def record(self, jid: str, outcomes: Iterable[Outcome]) -> None:
-        """Record outcomes (done / failed / pending) in one transaction; attempts count up."""
+        """Record outcomes (done / failed / pending) in one transaction; attempts count up,
+        except from pending to done (the same attempt's write finishing)."""
         now = time.time()
-        rows = [(jid, o.frame, o.status, o.error, None if o.result is None else json.dumps(o.result),
-                 o.score, now) for o in outcomes]
+        rows = [{"job": jid, "frame": o.frame, "status": o.status, "error": o.error,
+                 "result": None if o.result is None else json.dumps(o.result), "score": o.score,
+                 "attempts": 1, "updated": now} for o in outcomes]
         if not rows:
             return
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            cur.executemany(
-                "INSERT INTO batch_frames(job, frame, status, error, result, score, attempts, updated) "
-                "VALUES (?,?,?,?,?,?,1,?) ON CONFLICT(job, frame) DO UPDATE SET status=excluded.status, "
-                "error=excluded.error, result=excluded.result, score=excluded.score, updated=excluded.updated, "
-                "attempts=batch_frames.attempts + (excluded.status != 'done' OR batch_frames.status != 'pending')",
-                rows)
-            cur.execute("UPDATE batch_jobs SET updated=? WHERE id=?", (now, jid))
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+        stmt = _insert(self.engine)(batch_frames)
+        new, old = stmt.excluded, batch_frames.c
+        same_attempt = and_(new.status == DONE, old.status == PENDING)
+        stmt = stmt.on_conflict_do_update(index_elements=["job", "frame"], set_={
+            "status": new.status, "error": new.error, "result": new.result, "score": new.score,
+            "updated": new.updated, "attempts": old.attempts + case((same_attempt, 0), else_=1)})
+        with self._write(self.engine) as c:
+            c.execute(stmt, rows)
+            c.execute(batch_jobs.update().where(batch_jobs.c.id == jid).values(updated=now))
 
     def counts(self, jid: str) -> dict[str, int]:
-        return dict(self._db.execute("SELECT status, COUNT(*) FROM batch_frames WHERE job=? GROUP BY status",
-                                     (jid,)))
+        from sqlalchemy import func
+        return dict(self._rows(select(batch_frames.c.status, func.count()).where(batch_frames.c.job == jid)
+                               .group_by(batch_frames.c.status)))
 
     def attempts(self, jid: str) -> dict[str, int]:
-        return dict(self._db.execute("SELECT frame, attempts FROM batch_frames WHERE job=?", (jid,)))
+        return dict(self._rows(select(batch_frames.c.frame, batch_frames.c.attempts).where(batch_frames.c.job == jid)))
 
     def results(self, jid: str, frames: Iterable[str] | None = None,
                 by_score: bool = False) -> Iterator[tuple[str, object]]:
         """(frame, result) of the done frames, streamed (never all in memory): in frame order,
         or highest score first (then frame) with `by_score`. `frames`: only these."""
         wanted = None if frames is None else set(frames)
-        order = "score DESC, frame" if by_score else "frame"
-        cur = self._db.execute(f"SELECT frame, result FROM batch_frames WHERE job=? AND status=? ORDER BY {order}",
-                               (jid, DONE))
-        for frame, result in cur:
-            if wanted is None or frame in wanted:
-                yield frame, None if result is None else json.loads(result)
+        order = (batch_frames.c.score.desc(), batch_frames.c.frame) if by_score else (batch_frames.c.frame,)
+        q = (select(batch_frames.c.frame, batch_frames.c.result)
+             .where(batch_frames.c.job == jid, batch_frames.c.status == DONE).order_by(*order))
+        with self.engine.connect() as c:
+            for frame, result in c.execution_options(yield_per=1000).execute(q):
+                if wanted is None or frame in wanted:
+                    yield frame, None if result is None else json.loads(result)
 
 
 def error_text(exc: BaseException) -> str:

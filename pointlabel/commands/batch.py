@@ -91,7 +91,7 @@ def cmd_prelabel(args) -> int:
         result = prelabel_job(client, ref, store, frames, args.set, args.min_confidence, opts)
     kinds = ", ".join(f"{k} {n}" for k, n in result.totals["labels"].items())
     print(f"{result.totals['proposals']} proposals in {len(frames)} frames" + (f" ({kinds})" if kinds else "")
-          + f" -> {store.path}")
+          + f" -> {result.output}")
     return _finish(result)
 
 
@@ -104,7 +104,7 @@ def cmd_check(args) -> int:
     store = store_of(args, dataset)  # the job table lives in the store's file
     label_set = open_label_set(args.set, dataset, lambda: store)
     with _client(args) as client:
-        result = check_job(client, dataset, ref, store.path, label_set, args.set, guidelines, frames,
+        result = check_job(client, dataset, ref, store, label_set, args.set, guidelines, frames,
                            args.out, args.min_severity, opts)
     t = result.totals
     print(f"{t['findings']} findings: " + ", ".join(f"{n} {s}" for s, n in t["severity"].items())
@@ -120,7 +120,7 @@ def cmd_rank(args) -> int:
     dataset, ref, frames, opts = _setup(args)
     store = store_of(args, dataset)
     with _client(args) as client:
-        result = rank_job(client, ref, store.path, store, frames, args.set, out=args.out, top=args.top,
+        result = rank_job(client, ref, store, frames, args.set, out=args.out, top=args.top,
                           opts=opts)
     print(f"{'frame':<12} {'score':>7} {'proposals':>9} {'1-conf':>7} {'few pts':>7} {'disagree':>8}  source")
     for r in result.totals["top"]:
@@ -136,7 +136,7 @@ def cmd_export(args) -> int:
     store = store_of(args, dataset)
     label_set = open_label_set(args.set, dataset, lambda: store, must_exist=False)
     with _client(args) as client:
-        result = export_job(client, ref, store.path, label_set, args.set, frames, args.out, args.copy_data,
+        result = export_job(client, ref, store, label_set, args.set, frames, args.out, args.copy_data,
                             args.keep_imported_2d, args.camera, opts)
     print(json.dumps(result.totals))
     return _finish(result)

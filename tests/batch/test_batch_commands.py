@@ -154,7 +154,7 @@ def test_export_of_kitti_with_data_equals_serial(dask_cluster, kitti_root, tmp_p
                       "--out", batch_out, "--copy-data")
     assert code == 0, out
     same_tree(serial_out, batch_out)
-    table = JobTable(tmp_path / "j.sqlite")
+    table = JobTable.of(AnnotationStore(tmp_path / "j.sqlite"))
     job = table.job(json.loads((batch_out / ".pointlabel-export.json").read_text())["job"])
     assert job.state == "installed" and table.counts(job.id) == {"done": 10}
     code, out = batch(capsys, dask_cluster, "export", kitti_root, "--set", labels, "--db", tmp_path / "j.sqlite",

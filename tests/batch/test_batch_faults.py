@@ -38,8 +38,8 @@ def test_a_worker_killed_mid_job_and_no_frame_is_written_twice(own_cluster, sequ
             job.kill()
     assert job.returncode == 0, err
     assert "8 frames done, 0 failed" in out
-    table = JobTable(db)
-    jid = table.job(next(iter(table._db.execute("SELECT id FROM batch_jobs")))[0]).id
+    table = JobTable.of(AnnotationStore(db))
+    jid = table.jobs()[0].id
     assert table.statuses(jid) == {f: "done" for f in frames}
     assert set(table.attempts(jid).values()) == {1}
     store = AnnotationStore(db)
@@ -70,8 +70,8 @@ def test_a_failing_frame_is_reported_the_job_goes_on_reruns_skip_and_retry(dask_
     assert "4 frames done, 1 failed" in out
     failed_line = next(line for line in out.splitlines() if "failed 000002:" in line)
     assert "PointlabelError" in failed_line and sweep.name in failed_line
-    table = JobTable(db)
-    jid = table.job(next(iter(table._db.execute("SELECT id FROM batch_jobs")))[0]).id
+    table = JobTable.of(AnnotationStore(db))
+    jid = table.jobs()[0].id
     assert table.statuses(jid) == {"000000": "done", "000001": "done", "000002": "failed", "000003": "done",
                                    "000004": "done"}
     assert table.failures(jid)[0][0] == "000002"

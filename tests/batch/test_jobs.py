@@ -11,6 +11,7 @@ from pointlabel.batch.jobs import DONE, FAILED, PENDING, JobTable, Outcome, erro
 from pointlabel.batch.tracks import pieces, track_findings
 from pointlabel.cli import main
 from pointlabel.errors import PointlabelError
+from pointlabel.store import AnnotationStore
 
 
 def test_a_job_is_what_decides_its_results(tmp_path):
@@ -18,14 +19,14 @@ def test_a_job_is_what_decides_its_results(tmp_path):
         job_id("prelabel", "/d", {"min_confidence": 0.4, "set": "default"})
     assert job_id("prelabel", "/d", {"set": "default", "min_confidence": 0.5}) != \
         job_id("prelabel", "/d", {"set": "default", "min_confidence": 0.4})
-    table = JobTable(tmp_path / "s.sqlite")
+    table = JobTable.of(AnnotationStore(tmp_path / "s.sqlite"))
     a = table.open_job("check", "/d", {"set": "x"})
     assert table.open_job("check", "/d", {"set": "x"}) == a and a.state == "open"
     assert table.open_job("check", "/e", {"set": "x"}).id != a.id
 
 
 def test_outcomes_attempts_and_streamed_results(tmp_path):
-    table = JobTable(tmp_path / "s.sqlite")
+    table = JobTable.of(AnnotationStore(tmp_path / "s.sqlite"))
     jid = table.open_job("rank", "/d", {}).id
     table.record(jid, [Outcome("a", DONE, {"score": 1.0}, score=1.0), Outcome("b", FAILED, error="E: x"),
                        Outcome("c", PENDING, {"ids": ["1"]})])
@@ -45,11 +46,10 @@ def test_outcomes_attempts_and_streamed_results(tmp_path):
 
 def test_the_job_table_lives_beside_the_annotations_and_leaves_them_alone(tmp_path):
     from pointlabel.model import Cuboid
-    from pointlabel.store import AnnotationStore
     db = tmp_path / "s.sqlite"
     store = AnnotationStore(db)
     store.put("000000", Cuboid(center=(5, 0, 0), size_lwh=(4, 2, 1.5), yaw=0.0))
-    table = JobTable(db)
+    table = JobTable.of(store)
     table.record(table.open_job("check", "/d", {}).id, [Outcome("000000", DONE, [])])
     assert len(store.frame("000000")) == 1 and len(store.history()) == 1
 
