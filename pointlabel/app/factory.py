@@ -11,6 +11,7 @@ from dash import Dash
 from pointlabel.app.callbacks import register_all
 from pointlabel.app.compression import enable_gzip
 from pointlabel.app.endpoints import register as register_endpoints
+from pointlabel.app.paint import register as register_paint
 from pointlabel.app.config import DEFAULT_CLASSES, AppConfig, PointBudget
 from pointlabel.app.layout import build_layout, initial_frame_index
 from pointlabel.api import register_api
@@ -55,6 +56,7 @@ def create_app(dataset, store, config: AppConfig | None = None, *, classes=None,
     app.layout = layout
     register_all(app, session)
     register_endpoints(app.server, session)
+    register_paint(app.server, session)  # /pointlabels (point-wise labels, js/src/paint.js)
     register_api(app.server, session)  # /api/v1 (pointlabel.api)
     enable_gzip(app.server)
     app.pointlabel_session = session

@@ -22,6 +22,17 @@ def view_points(session: AppSession, frame_id: str, budget: int, range_m=None):
 def camera_points(session: AppSession, frame_id: str, camera: str):
     """(uv_img (M, 2) float32, depth (M,) float32) of the LiDAR points inside the image, at
     most the camera budget of them (a fixed random subset)."""
+    uv, depth, _ = _camera_points(session, frame_id, camera)
+    return uv, depth
+
+
+def camera_point_indices(session: AppSession, frame_id: str, camera: str) -> np.ndarray:
+    """(M,) indices into the frame's cloud of the points `camera_points` gives, in its order
+    (painted point labels are coloured through them)."""
+    return _camera_points(session, frame_id, camera)[2]
+
+
+def _camera_points(session: AppSession, frame_id: str, camera: str):
     frame = session.frame(frame_id)
 
     def build():
@@ -31,7 +42,7 @@ def camera_points(session: AppSession, frame_id: str, camera: str):
         budget = session.config.budget.camera
         if len(keep) > budget:
             keep = np.sort(np.random.default_rng(0).choice(keep, size=budget, replace=False))
-        return uv[keep].astype(np.float32), depth[keep].astype(np.float32)
+        return uv[keep].astype(np.float32), depth[keep].astype(np.float32), keep
     return frame.cached(("camera_points", camera, session.config.budget.camera), build)
 
 

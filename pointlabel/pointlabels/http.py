@@ -6,7 +6,10 @@ Register it on any Flask server (the app's is `dash_app.server`):
   GET  /pointlabels/classes?set=S        the class map: {"labels": {id: name}, "color_map": {id: [r, g, b]}}
   GET  /pointlabels/<frame>.bin?set=S    N uint16 classes then N uint16 instances, little-endian, in
                                          the loaded cloud's full order; headers X-Pointlabels-Points
-                                         and X-Pointlabels-Version
+                                         and X-Pointlabels-Version. `&order=NAME[&camera=C]`: only the
+                                         points (in the order) an `orders` hook gives, e.g. those
+                                         the app's 3D view or a camera received
+  GET  /pointlabels/instances/next?set=S {"instance": the largest instance id used + 1}
   GET  /pointlabels/<frame>/counts?set=S {"version", "points", "labelled", "classes": {id: n}, "instances": k}
   GET  /pointlabels/<frame>/history?set=S   the frame's ops, newest first
   POST /pointlabels/<frame>/op           {tool, params, class, instance, client, version, set,
@@ -35,9 +38,14 @@ PREFIX = "/pointlabels"
 
 
 def pointlabels_blueprint(dataset, annotations, point_store: PointLabelStore | None = None,
-                          url_prefix: str = PREFIX) -> Blueprint:
+                          url_prefix: str = PREFIX, orders: dict | None = None,
+                          default_set: str = DEFAULT_SET) -> Blueprint:
     """The endpoints above for one dataset; `annotations` is its AnnotationStore (the box
-    tool and propagation read cuboids from it); the labels live in the same database."""
+    tool and propagation read cuboids from it); the labels live in the same database.
+    orders: name -> fn(frame_id, camera or None) -> (M,) indices into the loaded cloud (the
+    points a client was sent, in its order); default_set: the label set when a request
+    names none."""
+    orders = dict(orders or {})
     store = point_store or PointLabelStore.for_store(annotations)
     bp = Blueprint("pointlabels", __name__, url_prefix=url_prefix)
     lock = threading.Lock()  # one op at a time: each reads the frame's labels and writes them back
@@ -51,7 +59,7 @@ def pointlabels_blueprint(dataset, annotations, point_store: PointLabelStore | N
     def label_set() -> str:
         body = request.get_json(silent=True) if request.method == "POST" else None
         name = (body or {}).get("set") if isinstance(body, dict) else None
-        return str(name or request.args.get("set") or DEFAULT_SET)
+        return str(name or request.args.get("set") or default_set)
 
     def body() -> dict:
         b = request.get_json(silent=True)
@@ -75,10 +83,23 @@ def pointlabels_blueprint(dataset, annotations, point_store: PointLabelStore | N
     def _labels(frame):
         f = frame_of(frame)
         got = store.labels(frame, f.n_points, label_set())
-        data = got.semantic.astype("<u2").tobytes() + got.instance.astype("<u2").tobytes()
+        sem, inst = got.semantic, got.instance
+        order = request.args.get("order")
+        if order is not None:
+            if order not in orders:
+                raise PointlabelError(f"unknown order {order!r} (orders: {', '.join(sorted(orders)) or 'none'})")
+            idx = orders[order](frame, request.args.get("camera"))
+            if idx is None:
+                raise _NotFound(f"no {order} points for frame {frame!r}")
+            sem, inst = sem[idx], inst[idx]
+        data = sem.astype("<u2").tobytes() + inst.astype("<u2").tobytes()
         return Response(data, mimetype="application/octet-stream",
-                        headers={"Cache-Control": "no-store", "X-Pointlabels-Points": str(f.n_points),
+                        headers={"Cache-Control": "no-store", "X-Pointlabels-Points": str(len(sem)),
                                  "X-Pointlabels-Version": str(got.version)})
+
+    @bp.get("/instances/next")
+    def _next_instance():
+        return jsonify({"instance": store.max_instance(label_set()) + 1})
 
     @bp.get("/<frame>/counts")
     def _counts(frame):

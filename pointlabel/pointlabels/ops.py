@@ -6,7 +6,7 @@ A request is what the app (or a script) sends, e.g.
 
 | tool | params |
 |---|---|
-| brush | centre (3,), radius |
+| brush | centre (3,) or centres (K, 3) (a drag), radius; xy_only: a vertical cylinder (BEV) |
 | lasso | polygon [[x, y], ...] screen pixels, view_projection (4x4 rows or 16 WebGL column-major), viewport [w, h], depth_range [near, far] (opt.), view (4x4, opt.) |
 | cluster | seed (3,) the clicked spot, radius (growth step, default 0.5) |
 | box | box_id (a cuboid of the frame in the annotation store) or center, size_lwh, yaw; margin |
@@ -75,9 +75,7 @@ def selection(frame: FramePoints, tool: str, params: dict) -> tuple[np.ndarray, 
     p = dict(params or {})
     try:
         if tool in ("brush", "erase") and "tool" not in p:
-            mask = np.zeros(frame.n_points, dtype=bool)
-            mask[frame.tree().query_ball_point(_vec3(p, "centre"), float(p["radius"]))] = True
-            return mask, None
+            return _brush(frame, p), None
         if tool == "erase":
             return selection(frame, p.pop("tool"), p)
         if tool == "lasso":
@@ -131,6 +129,26 @@ def apply_request(store: PointLabelStore, frame: FramePoints, request: dict) -> 
     return store.paint(frame.frame_id, frame.n_points, mask, semantic, instance, label_set=label_set,
                        client=request.get("client"), tool=tool, params=params,
                        only_unlabelled=bool(request.get("only_unlabelled")))
+
+
+def _brush(frame: FramePoints, p: dict) -> np.ndarray:
+    """A sphere (or, `xy_only`, a vertical cylinder) of `radius` around `centre`, or around
+    each of `centres` (a drag), through the frame's KD-tree."""
+    centres = np.asarray(p["centres"] if "centres" in p else [p["centre"]], dtype=float)
+    if centres.ndim != 2 or centres.shape[1] != 3 or not len(centres) or not np.all(np.isfinite(centres)):
+        raise PointlabelError("'centre' must be 3 finite numbers ('centres': a list of them)")
+    radius = float(p["radius"])
+    if not radius > 0:
+        raise PointlabelError("'radius' must be positive")
+    mask = np.zeros(frame.n_points, dtype=bool)
+    if p.get("xy_only"):
+        tree = _cached(frame.dataset, frame.frame_id, "tree_xy", lambda: cKDTree(frame.pts_lidar[:, :2]))
+        hits = tree.query_ball_point(centres[:, :2], radius)
+    else:
+        hits = frame.tree().query_ball_point(centres, radius)
+    for h in hits:
+        mask[h] = True
+    return mask
 
 
 def class_id(store: PointLabelStore, value, label_set: str = DEFAULT_SET) -> int:

@@ -24,10 +24,18 @@ def as_matrix4(m) -> np.ndarray:
     raise ValueError(f"expected a 4x4 matrix or 16 numbers, got shape {a.shape}")
 
 
-def brush_mask(pts_lidar: np.ndarray, centre_lidar, radius: float) -> np.ndarray:
-    """Points within `radius` m of `centre_lidar` (3,) (a sphere under the cursor)."""
-    d = np.asarray(pts_lidar, dtype=np.float64) - np.asarray(centre_lidar, dtype=np.float64).reshape(1, 3)
-    return np.einsum("ij,ij->i", d, d) <= float(radius) ** 2
+def brush_mask(pts_lidar: np.ndarray, centre_lidar, radius: float, xy_only: bool = False) -> np.ndarray:
+    """Points within `radius` m of `centre_lidar` (3,) (a sphere under the cursor), or of any
+    of several centres (K, 3) (one drag of the brush); `xy_only`: distance in x-y only (a
+    vertical cylinder: the BEV's brush, which sees no depth)."""
+    pts = np.asarray(pts_lidar, dtype=np.float64)
+    centres = np.asarray(centre_lidar, dtype=np.float64).reshape(-1, 3)
+    dims = 2 if xy_only else 3
+    mask = np.zeros(len(pts), dtype=bool)
+    for c in centres:
+        d = pts[:, :dims] - c[:dims]
+        mask |= np.einsum("ij,ij->i", d, d) <= float(radius) ** 2
+    return mask
 
 
 def project_to_screen(pts_lidar: np.ndarray, view_projection, viewport) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
