@@ -20,12 +20,16 @@ import sys
 import time
 import uuid
 import warnings
+from concurrent.futures import CancelledError
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pointlabel.batch.jobs import DONE, FAILED, Job, JobTable, Outcome, error_text
 from pointlabel.errors import PointlabelError
+
+
+KEEP_FAILURES = 100  # failures a summary lists (the job table has every one)
 
 
 class Work(Protocol):
@@ -69,8 +73,8 @@ class BatchSummary:
                f"{self.selected} selected (job {self.job})"]
         for fid, err in self.failures[:show_failures]:
             out.append(f"  failed {fid}: {err}")
-        if len(self.failures) > show_failures:
-            out.append(f"  ... and {len(self.failures) - show_failures} more failed frames")
+        if self.failed > show_failures:
+            out.append(f"  ... and {self.failed - show_failures} more failed frames (all in the job table)")
         if self.left_failed:
             out.append(f"  {self.left_failed} frames failed in an earlier run and were not retried "
                        f"(--retry-failed)")
@@ -159,13 +163,18 @@ def _stream(client, work, todo, table, job, window, batch_size, flush_seconds, p
     last_flush = time.monotonic()
 
     def submit(ac) -> None:
-        fid = next(frames, None)
-        if fid is None:
+        """Submit the next frame (a frame whose task cannot even be built fails here)."""
+        for fid in frames:
+            try:
+                fn, args = work.task(fid)
+            except PointlabelError as e:
+                failures.append(Outcome(fid, FAILED, error=error_text(e)))
+                bar.update(1)
+                continue
+            fut = client.submit(fn, *args, key=f"{work.command}-{fid}-{uuid.uuid4().hex[:12]}", pure=False)
+            in_flight[fut.key] = (fid, fut)
+            ac.add(fut)
             return
-        fn, args = work.task(fid)
-        fut = client.submit(fn, *args, key=f"{work.command}-{fid}-{uuid.uuid4().hex[:12]}", pure=False)
-        in_flight[fut.key] = (fid, fut)
-        ac.add(fut)
 
     def flush() -> None:
         nonlocal results, failures, last_flush
@@ -176,7 +185,8 @@ def _stream(client, work, todo, table, job, window, batch_size, flush_seconds, p
                 summary.done += 1
             else:
                 summary.failed += 1
-                summary.failures.append((o.frame, o.error))
+                if len(summary.failures) < KEEP_FAILURES:  # all of them are in the job table
+                    summary.failures.append((o.frame, o.error))
         results, failures, last_flush = [], [], time.monotonic()
 
     bar = tqdm(total=len(todo), desc=work.command, unit="frame", disable=not progress, file=sys.stderr,
@@ -189,6 +199,9 @@ def _stream(client, work, todo, table, job, window, batch_size, flush_seconds, p
             fid, _ = in_flight.pop(fut.key)
             try:
                 results.append((fid, fut.result()))
+            except CancelledError:  # not the frame's fault: the scheduler went away
+                raise PointlabelError(f"lost the Dask scheduler after {summary.done + len(results)} frames; "
+                                      f"run the same command again to go on") from None
             except Exception as e:  # the frame's error (or KilledWorker): recorded, the job goes on
                 failures.append(Outcome(fid, FAILED, error=error_text(e)))
             fut.release()

@@ -160,3 +160,16 @@ def test_export_of_kitti_with_data_equals_serial(dask_cluster, kitti_root, tmp_p
     code, out = batch(capsys, dask_cluster, "export", kitti_root, "--set", labels, "--db", tmp_path / "j.sqlite",
                       "--out", batch_out, "--copy-data")
     assert code == 0 and "0 frames done" in out and "10 done before, skipped" in out
+
+
+def test_a_job_in_a_postgresql_store(dask_cluster, kitti_root, postgres, tmp_path, capsys):
+    """Team mode: the store (annotations and job table) is PostgreSQL; a rerun skips."""
+    url = postgres.create_database()
+    labels = kitti_root / "label_2"
+    args = ("check", kitti_root, "--set", labels, "--db", url, "--frames", "000000:000006")
+    code, out = batch(capsys, dask_cluster, *args)
+    assert "4 frames done, 0 failed" in out
+    code, out = batch(capsys, dask_cluster, *args)
+    assert "0 frames done" in out and "4 done before, skipped" in out
+    table = JobTable.of(AnnotationStore(url))
+    assert table.counts(table.jobs()[0].id) == {"done": 4}

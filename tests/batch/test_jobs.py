@@ -25,8 +25,9 @@ def test_a_job_is_what_decides_its_results(tmp_path):
     assert table.open_job("check", "/e", {"set": "x"}).id != a.id
 
 
-def test_outcomes_attempts_and_streamed_results(tmp_path):
-    table = JobTable.of(AnnotationStore(tmp_path / "s.sqlite"))
+def test_outcomes_attempts_and_streamed_results(db_url):
+    """On SQLite and on a real PostgreSQL: the job table is on the store's engine."""
+    table = JobTable.of(AnnotationStore(db_url))
     jid = table.open_job("rank", "/d", {}).id
     table.record(jid, [Outcome("a", DONE, {"score": 1.0}, score=1.0), Outcome("b", FAILED, error="E: x"),
                        Outcome("c", PENDING, {"ids": ["1"]})])
