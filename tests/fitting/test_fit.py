@@ -175,3 +175,86 @@ def test_two_cars_nose_to_tail_are_not_one_truck(lidar):
         assert result.cuboid.label == "Car"
         assert result.cuboid.size_lwh[0] < 5.0
         assert iou > 0.7
+
+
+def _ground_seed(lidar, pts, x, y):
+    """The sweep's ground point nearest (x, y): where a BEV click's seed lands."""
+    ground = pts[np.abs(pts[:, 2] - lidar.ground_z(pts[:, 0], pts[:, 1])) < 0.05]
+    return ground[np.argmin(np.hypot(ground[:, 0] - x, ground[:, 1] - y))]
+
+
+def test_bev_click_on_the_ground_beside_a_car_snaps_to_it(lidar):
+    truth = lidar.box_on_ground(10, 4, 4.2, 1.8, 1.5, 0.2)
+    pts, _ = lidar.scan([truth])
+    ctx = FrameContext.build(pts)
+    c, s = math.cos(0.2), math.sin(0.2)
+    beside = truth[:2] - 1.2 * np.array([-s, c])  # 0.3 m beyond its right side, facing the sensor
+    result = fit_cuboid(ctx, _ground_seed(lidar, pts, *beside))
+    assert result.cuboid is not None and result.cuboid.label == "Car"
+    assert bev_iou(result.cuboid.as_array(), truth)[0, 0] > 0.8
+
+
+def test_bev_click_on_the_hidden_half_of_a_van_snaps_to_it(lidar):
+    """Seen from the side, a van (taller than the sensor: no roof seen) holds no points on
+    its far half (its own shadow), and a click there is more than 0.5 m from any: it means
+    the van in front of the spot."""
+    truth = lidar.box_on_ground(4, 12, 5.0, 1.9, 2.1, 0.0)
+    pts, _ = lidar.scan([truth])
+    ctx = FrameContext.build(pts)
+    spot = np.array([4.0, 12.7])  # 0.25 m inside the far side
+    assert np.hypot(*(ctx.obj_pts[:, :2] - spot).T).min() > 0.5
+    result = fit_cuboid(ctx, [*spot, lidar.ground_z(*spot)])
+    assert result.cuboid is not None and bev_iou(result.cuboid.as_array(), truth)[0, 0] > 0.7
+
+
+def test_click_on_the_open_ground_beyond_the_snap_radius_is_no_object(lidar):
+    truth = lidar.box_on_ground(10, 4, 4.2, 1.8, 1.5, 0.0)
+    pts, _ = lidar.scan([truth])
+    ctx = FrameContext.build(pts)
+    for spot in ([10.0, 2.0], [14.0, 4.0]):  # 1.1 m beside the car; 1.9 m behind it (in its shadow)
+        result = fit_cuboid(ctx, _ground_seed(lidar, pts, *spot))
+        assert result.cuboid is None and result.reason == "no object here"
+
+
+@pytest.mark.parametrize("frame_id, x, y", [("000019", 10.0, -2.83), ("000142", 10.52, -2.69)])
+def test_kitti_cars_that_fitted_as_trucks(kitti_frames, frame_id, x, y):
+    """Returns a few metres under the road beside these cars sank the ground model, so the
+    road around them stood above it and joined them (a 10 m 'truck'). Now: a car."""
+    pts, gts = kitti_frames(frame_id)
+    truth = min(gts, key=lambda g: math.hypot(g.center[0] - x, g.center[1] - y))
+    ctx = FrameContext.build(pts)
+    inside = pts[points_in_box_mask(pts, truth.as_array())]
+    inside = inside[ctx.ground.height_above(inside) > 0.3]
+    result = fit_cuboid(ctx, inside[np.argmin(np.linalg.norm(inside - truth.center, axis=1))])
+    assert result.cuboid.label == "Car"
+    assert bev_iou(result.cuboid.as_array(), truth.as_array())[0, 0] > 0.85
+
+
+def test_kitti_22_cars_one_click(kitti_frames):
+    """The 22 cars with >= 100 points of the 10 real frames: a click at a random point of
+    each car and a BEV click (seed: the cloud point nearest in x-y, often the road) in its
+    footprint give BEV IoU >= 0.7 for at least 80 %, median >= 0.8 (the issue's target)."""
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2].parent / "shared" / "kitti" / "training"
+    from scipy.spatial import cKDTree
+    rng = np.random.default_rng(1)
+    point_ious, bev_ious = [], []
+    for fid in sorted(p.stem for p in (root / "label_2").glob("*.txt")):
+        pts, gts = kitti_frames(fid)
+        ctx = FrameContext.build(pts)
+        tree = cKDTree(ctx.pts_lidar[:, :2])
+        for g in gts:
+            box = g.as_array()
+            inside = ctx.pts_lidar[points_in_box_mask(ctx.pts_lidar, box)]
+            inside = inside[inside[:, 2] > box[2] - box[5] / 2 + 0.15]
+            if g.label != "Car" or len(inside) < 100:
+                continue
+            fit = fit_cuboid(ctx, inside[rng.integers(len(inside))]).cuboid
+            point_ious.append(0.0 if fit is None else bev_iou(fit.as_array(), box)[0, 0])
+            c, s = math.cos(box[6]), math.sin(box[6])
+            xy = box[:2] + rng.uniform(-box[3:5] / 2, box[3:5] / 2) @ np.array([[c, s], [-s, c]])
+            fit = fit_cuboid(ctx, ctx.pts_lidar[tree.query(xy)[1]]).cuboid
+            bev_ious.append(0.0 if fit is None else bev_iou(fit.as_array(), box)[0, 0])
+    assert len(point_ious) == 22
+    for ious in (np.array(point_ious), np.array(bev_ious)):
+        assert np.mean(ious >= 0.7) >= 0.8 and np.median(ious) >= 0.8

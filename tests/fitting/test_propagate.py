@@ -97,3 +97,41 @@ def test_interpolate():
     assert abs(interpolate(a, 0, b, 1, 0.5).yaw) == pytest.approx(math.pi)
     with pytest.raises(ValueError):
         interpolate(c0, 1.0, c1, 1.0, 1.0)
+
+
+def test_motion_heading_needs_consistent_travel():
+    from pointlabel.fitting.propagate import motion_heading
+    assert motion_heading(np.array([[10.0, 0.0], [9.0, 0.1], [8.0, 0.2]])) == pytest.approx(np.arctan2(0.2, -2.0))
+    assert motion_heading(np.array([[10.0, 0.0], [10.05, 0.0], [9.98, 0.03]])) is None  # parked (noise)
+    assert motion_heading(np.array([[0.0, 0.0], [2.0, 0.0], [0.5, 0.0], [2.5, 0.0]])) is None  # back and forth
+
+
+def test_orient_along_motion_turns_the_boxes_facing_backwards():
+    """An oncoming car, fitted with +x away from the sensor (geometry's choice), moving
+    towards it: every box is turned to face the motion; ego motion is taken into account."""
+    from pointlabel.fitting.propagate import orient_along_motion
+    from pointlabel.model import Cuboid
+    boxes = [Cuboid(center=(20.0 - 1.5 * k, 3.0, -0.9), size_lwh=(4, 1.8, 1.5), yaw=0.02) for k in range(4)]
+    turned = orient_along_motion(boxes)
+    assert all(abs(abs(c.yaw) - np.pi) < 0.05 for c in turned)
+    # The sensor drives forward 2 m a sweep and the car stands still: in each sweep's own
+    # frame the car comes nearer, but in the common frame it does not move: unchanged.
+    ego = [np.eye(4) for _ in range(4)]
+    for k in range(4):
+        ego[k][0, 3] = 2.0 * k  # T_common_from_own: this sweep's origin 2k m ahead
+    parked = [Cuboid(center=(20.0 - 2.0 * k, 3.0, -0.9), size_lwh=(4, 1.8, 1.5), yaw=0.02) for k in range(4)]
+    assert [c.yaw for c in orient_along_motion(parked, ego)] == [c.yaw for c in parked]
+
+
+def test_propagate_track_faces_a_crossing_car_forward(lidar):
+    """A car crosses in front of the sensor 1 m a sweep towards -y (heading -pi/2); its first
+    box was fitted facing +y (geometry cannot tell front from back): the propagated boxes
+    face the motion."""
+    sweeps = [lidar.box_on_ground(15.0, 4.0 - k, 4.2, 1.8, 1.5, -np.pi / 2) for k in range(5)]
+    contexts = [FrameContext.build(lidar.scan([b])[0]) for b in sweeps[1:]]
+    first = Cuboid(center=sweeps[0][:3], size_lwh=(4.2, 1.8, 1.5), yaw=np.pi / 2)
+    boxes = propagate_track(first, contexts)
+    assert len(boxes) == 4
+    for box, truth in zip(boxes, sweeps[1:]):
+        assert np.cos(box.yaw + np.pi / 2) > 0.95
+        assert bev_iou(box.as_array(), truth)[0, 0] > 0.7
