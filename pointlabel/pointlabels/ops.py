@@ -8,7 +8,7 @@ A request is what the app (or a script) sends, e.g.
 |---|---|
 | brush | centre (3,) or centres (K, 3) (a drag), radius; xy_only: a vertical cylinder (BEV) |
 | lasso | polygon [[x, y], ...] screen pixels, view_projection (4x4 rows or 16 WebGL column-major), viewport [w, h], depth_range [near, far] (opt.), view (4x4, opt.) |
-| cluster | seed (3,) the clicked spot, radius (growth step, default 0.5) |
+| cluster | seed (3,) the clicked spot (x, y only, or z null: a BEV click), radius (growth step, default 0.5) |
 | box | box_id (a cuboid of the frame in the annotation store) or center, size_lwh, yaw; margin |
 | ground | max_height (0.25), min_height (-0.5) above the ground model; centre + radius (opt.) |
 | indices | indices [...] into the loaded cloud |
@@ -85,7 +85,7 @@ def selection(frame: FramePoints, tool: str, params: dict) -> tuple[np.ndarray, 
                                      p.get("view")), None
         if tool == "cluster":
             ctx = frame.context()
-            return select.cluster_mask(ctx.pts_lidar, ctx.obj_idx, ctx.tree, _vec3(p, "seed"),
+            return select.cluster_mask(ctx.pts_lidar, ctx.obj_idx, ctx.tree, _seed(frame, ctx, p["seed"]),
                                        float(p.get("radius", 0.5))), None
         if tool == "box":
             box = frame.cuboid(p["box_id"]) if "box_id" in p else \
@@ -161,6 +161,20 @@ def class_id(store: PointLabelStore, value, label_set: str = DEFAULT_SET) -> int
     if not 0 <= v <= 0xFFFF:
         raise PointlabelError(f"class {v} is outside 0..65535")
     return v
+
+
+def _seed(frame: FramePoints, ctx, seed) -> np.ndarray:
+    """The clicked spot (3,); a BEV click gives only x, y (z null or missing): the nearest
+    above-ground point in x-y within 0.6 m stands in (none: a spot nowhere near an object)."""
+    s = list(seed) if isinstance(seed, (list, tuple)) else seed
+    if isinstance(s, list) and (len(s) == 2 or (len(s) == 3 and s[2] is None)):
+        xy = np.asarray(s[:2], dtype=float)
+        if not len(ctx.obj_idx):
+            return np.array([*xy, np.inf])
+        tree = _cached(frame.dataset, frame.frame_id, "obj_tree_xy", lambda: cKDTree(ctx.obj_pts[:, :2]))
+        d, i = tree.query(xy)
+        return ctx.obj_pts[i] if d <= 0.6 else np.array([*xy, np.inf])
+    return _vec3({"seed": seed}, "seed")
 
 
 def _vec3(p: dict, key: str) -> np.ndarray:

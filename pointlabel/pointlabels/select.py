@@ -107,7 +107,10 @@ def cluster_mask(pts_lidar: np.ndarray, obj_idx: np.ndarray, tree: cKDTree, seed
     the ground); points within `radius` m of a grown point join, wave by wave.
     """
     mask = np.zeros(len(pts_lidar), dtype=bool)
-    dist, first = tree.query(np.asarray(seed_lidar, dtype=np.float64).reshape(3), k=1)
+    seed = np.asarray(seed_lidar, dtype=np.float64).reshape(3)
+    if not np.all(np.isfinite(seed)):
+        return mask
+    dist, first = tree.query(seed, k=1)
     if not np.isfinite(dist) or dist > seed_snap:
         return mask
     obj_pts = tree.data

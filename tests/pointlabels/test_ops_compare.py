@@ -103,3 +103,15 @@ def test_compare_points_cli(kitti, kitti_root, tmp_path, capsys):
     assert main(["compare", str(kitti_root), "--a", "default", "--b", "reference2", "--points", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "mIoU" in out and "car" in out and "road" in out
+
+
+def test_cluster_from_a_bev_click_without_height(kitti):
+    ds, ann, store, cars = kitti
+    f = FramePoints(ds, FRAME, ann)
+    car = max(cars, key=lambda c: points_in_cuboid_mask(f.pts_lidar, c).sum())
+    inside = points_in_cuboid_mask(f.pts_lidar, car)
+    click = f.pts_lidar[inside][0]
+    r = apply_request(store, f, {"tool": "cluster", "params": {"seed": [float(click[0]), float(click[1]), None]}, "class": 10})
+    assert r.changed > 0.7 * inside.sum()
+    r = apply_request(store, f, {"tool": "cluster", "params": {"seed": [0.0, -30.0]}, "class": 10})  # nothing there
+    assert r.selected == 0
