@@ -1,18 +1,17 @@
-"""The OpenAPI 3.0 document of the HTTP API (served at /api/v1/openapi.json). It states the
+"""The OpenAPI 3.1 document of the HTTP API (served at /api/v1/openapi.json). It states the
 same limits as pointlabel.api.schema, so a body valid by the document is accepted and one
 that is not is refused (schemathesis checks both ways)."""
 from __future__ import annotations
 
 from pointlabel.api import schema as s
+from pointlabel.fitting.classes import CLASS_PRIORS
 
 _N = {"type": "number"}
 
 
 def _num(lo: float, hi: float, lo_open: bool = False) -> dict:
-    d = {"type": "number", "minimum": lo, "maximum": hi}
-    if lo_open:
-        d["exclusiveMinimum"] = True
-    return d
+    return ({"type": "number", "exclusiveMinimum": lo, "maximum": hi} if lo_open
+            else {"type": "number", "minimum": lo, "maximum": hi})
 
 
 def _vec3(item: dict) -> dict:
@@ -24,17 +23,17 @@ _COORD = _num(-s.MAX_COORD_M, s.MAX_COORD_M)
 _ATTRIBUTES = {
     "type": "object", "maxProperties": s.MAX_ATTRIBUTES,
     "propertyNames": _TEXT,
-    "additionalProperties": {"nullable": True, "oneOf": [
+    "additionalProperties": {"anyOf": [
         {"type": "string", "maxLength": s.MAX_ATTRIBUTE_TEXT, "pattern": "^[^\\u0000]*$"},
         {"type": "number", "minimum": -s.MAX_ATTRIBUTE_NUMBER, "maximum": s.MAX_ATTRIBUTE_NUMBER},
-        {"type": "boolean"}]},
+        {"type": "boolean"}, {"type": "null"}]},
 }
 FIELDS = {
     "label": _TEXT,
     "center": _vec3(_COORD),
     "size": _vec3(_num(0, s.MAX_SIZE_M, lo_open=True)),
     "yaw": _num(-s.MAX_YAW_RAD, s.MAX_YAW_RAD),
-    "track": {"type": "integer", "minimum": 0, "maximum": s.MAX_TRACK, "nullable": True},
+    "track": {"type": ["integer", "null"], "minimum": 0, "maximum": s.MAX_TRACK},
     "status": {"type": "string", "enum": list(s.STATUSES)},
     "attributes": _ATTRIBUTES,
     "points": {"type": "array", "items": _vec3(_COORD), "minItems": 1, "maxItems": s.MAX_POINTS},
@@ -49,6 +48,15 @@ def _body(kind: str, required: bool) -> dict:
             "required": (["type", *s.REQUIRED[kind]] if required else [])}
 
 
+def _update(kind: str) -> dict:
+    """A change of one annotation type: the version it was based on and any of its fields."""
+    body = _body(kind, required=False)
+    body["properties"] = {"version": {"type": "integer", "minimum": 0, "maximum": s.MAX_VERSION},
+                          **body["properties"]}
+    body["required"] = ["version"]
+    return body
+
+
 def _stored(kind: str) -> dict:
     names = s.CUBOID_FIELDS if kind == "cuboid" else s.POLYLINE_FIELDS
     props = {"id": {"type": "string"}, "version": {"type": "integer", "minimum": 1},
@@ -56,7 +64,7 @@ def _stored(kind: str) -> dict:
              **{k: FIELDS[k] for k in names}}
     props["label"] = {"type": "string"}
     props["attributes"] = {"type": "object"}
-    props["track"] = {"type": "integer", "nullable": True}
+    props["track"] = {"type": ["integer", "null"]}
     if kind == "cuboid":
         props["yaw"] = _N
         props["center"] = _vec3(_N)
@@ -89,7 +97,7 @@ BODY_ERRORS = {"400": _err("bad JSON or fields"), "413": _err("body too large")}
 def document(max_body: int) -> dict:
     """The OpenAPI document; `max_body`: the largest body accepted (bytes)."""
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "pointlabel", "version": "1",
                  "description": "Annotations of one dataset's label set. Cuboids in the LiDAR frame (x forward, "
                                 "y left, z up, metres): centre, size [l, w, h], yaw about +z. Every change names "
@@ -118,11 +126,13 @@ def document(max_body: int) -> dict:
                             "schema": {"$ref": "#/components/schemas/Update"}}}},
                         "responses": {"200": _json("#/components/schemas/Saved", "committed"),
                                       "404": _err("unknown annotation"),
-                                      "409": _json("#/components/schemas/Conflict", "stale: the stored annotation"),
+                                      "409": _json("#/components/schemas/Conflict",
+                                                   "stale, or fields of another annotation type: the stored "
+                                                   "annotation"),
                                       **BODY_ERRORS}},
                 "delete": {"operationId": "deleteAnnotation", "summary": "delete an annotation",
                            "parameters": [{"name": "version", "in": "query", "required": True,
-                                           "schema": {"type": "integer", "minimum": 0}}],
+                                           "schema": {"type": "integer", "minimum": 0, "maximum": s.MAX_VERSION}}],
                            "responses": {"204": {"description": "deleted"}, "400": _err("no or bad version"),
                                          "404": _err("unknown annotation"),
                                          "409": _json("#/components/schemas/Conflict", "stale")}}},
@@ -148,19 +158,17 @@ def document(max_body: int) -> dict:
             "Annotations": {"type": "object", "required": ["annotations"], "properties": {
                 "annotations": {"type": "array", "items": {"$ref": "#/components/schemas/Annotation"}}}},
             "NewAnnotation": {"oneOf": [_body("cuboid", True), _body("polyline", True)]},
-            "Update": {"type": "object", "additionalProperties": False, "required": ["version"], "properties": {
-                "version": {"type": "integer", "minimum": 0, "maximum": 2**53},
-                "type": {"type": "string", "enum": list(s.TYPES)}, **FIELDS}},
+            "Update": {"anyOf": [_update("cuboid"), _update("polyline")]},
             "Saved": {"type": "object", "required": ["id", "version"],
                       "properties": {"id": {"type": "string"}, "version": {"type": "integer"}}},
             "Conflict": {"type": "object", "required": ["error", "current"], "properties": {
                 "error": {"type": "string"},
-                "current": {"nullable": True, "allOf": [{"$ref": "#/components/schemas/Annotation"}]}}},
+                "current": {"anyOf": [{"$ref": "#/components/schemas/Annotation"}, {"type": "null"}]}}},
             "FitRequest": {"type": "object", "additionalProperties": False, "required": ["seed"], "properties": {
-                "seed": _vec3(_COORD), "label": _TEXT}},
+                "seed": _vec3(_COORD), "label": {"type": "string", "enum": list(CLASS_PRIORS)}}},
             "Fit": {"type": "object", "required": ["type", "label", "center", "size", "yaw"], "properties": {
                 "type": {"type": "string", "enum": ["cuboid"]}, "label": {"type": "string"},
                 "center": _vec3(_N), "size": _vec3(_N), "yaw": _N,
-                "confidence": {"type": "number", "nullable": True}, "n_points": {"type": "integer"}}},
+                "confidence": {"type": ["number", "null"]}, "n_points": {"type": "integer"}}},
         }},
     }

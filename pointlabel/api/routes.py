@@ -18,7 +18,7 @@ import json
 
 import numpy as np
 from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from pointlabel.api import openapi
 from pointlabel.api.schema import (ApiInputError, annotation_json, apply_fields, new_annotation,
@@ -130,8 +130,11 @@ def api_blueprint(session, max_body: int = MAX_BODY) -> Blueprint:
     @bp.put("/annotations/<annotation_id>")
     def update(annotation_id: str):
         version, fields = parse_update_body(body())
-        a, frame, _ = stored(annotation_id)
-        new = apply_fields(a, fields)
+        a, frame, v0 = stored(annotation_id)
+        try:
+            new = apply_fields(a, fields)
+        except ApiInputError as e:  # fields of another type: the client's idea of the object is wrong
+            raise _Refusal(409, {"error": e.message, "current": annotation_json(a, v0)}) from None
         try:
             v = store().apply(frame, upserts=[new], label_set=session.label_set, expected={a.id: version},
                               **who())[a.id]
@@ -164,18 +167,42 @@ def api_blueprint(session, max_body: int = MAX_BODY) -> Blueprint:
         return jsonify({"type": "cuboid", "label": c.label, "center": list(c.center), "size": list(c.size_lwh),
                         "yaw": c.yaw, "confidence": result.confidence, "n_points": int(result.n_points)})
 
-    @bp.get("/<path:rest>")
-    def unknown(rest: str):
-        # GET of a path that only takes other methods (the app's own catch-all would serve the
-        # page): 405 with the methods it takes; anything else under the API: 404
+    def allowed(path: str) -> list[str]:
+        """The methods the API's own routes take at `path` (not the catch-alls')."""
         from flask import current_app
         adapter = current_app.url_map.bind_to_environ(request.environ)
-        others = sorted(set(adapter.allowed_methods()) - {"GET", "HEAD", "OPTIONS"})
-        if others:
-            r = _error(405, f"GET is not allowed here; this route takes {', '.join(others)}")
-            r.headers["Allow"] = ", ".join(others)
+        out = []
+        for m in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            try:
+                endpoint, _ = adapter.match(path, method=m)
+            except HTTPException:
+                continue
+            if endpoint.startswith(bp.name + ".") and endpoint != f"{bp.name}.unknown":
+                out.append(m)
+        return out + (["HEAD"] if "GET" in out else []) + (["OPTIONS"] if out else [])
+
+    def not_allowed(methods: list[str]) -> Response:
+        r = _error(405, f"{request.method} is not allowed here; this route takes {', '.join(methods)}")
+        r.headers["Allow"] = ", ".join(methods)
+        return r
+
+    @bp.before_app_request
+    def options():
+        if request.method == "OPTIONS" and request.path.startswith(PREFIX + "/"):
+            methods = allowed(request.path)
+            if not methods:
+                return _error(404, f"no such API route: {request.path}")
+            r = Response(status=204)
+            r.headers["Allow"] = ", ".join(methods)
             return r
-        return _error(404, f"no such API route: {PREFIX}/{rest}")
+        return None
+
+    @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def unknown(rest: str):
+        # the app's own catch-all would serve the page: under the API, a route that takes other
+        # methods answers 405 with them, anything else 404
+        methods = allowed(request.path)
+        return not_allowed(methods) if methods else _error(404, f"no such API route: {PREFIX}/{rest}")
 
     @bp.app_errorhandler(NotFound)
     def not_found(e: NotFound):
@@ -193,9 +220,7 @@ def api_blueprint(session, max_body: int = MAX_BODY) -> Blueprint:
     def method_not_allowed(e: MethodNotAllowed):
         if not request.path.startswith(PREFIX + "/"):
             return e
-        r = _error(405, f"{request.method} is not allowed here")
-        r.headers["Allow"] = ", ".join(sorted(e.valid_methods or []))
-        return r
+        return not_allowed(allowed(request.path))
 
     return bp
 

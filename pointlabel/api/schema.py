@@ -29,6 +29,7 @@ MAX_ATTRIBUTE_TEXT = 1_000
 MAX_ATTRIBUTE_NUMBER = 1e15
 MAX_POINTS = 10_000
 MAX_DEPTH = 32
+MAX_VERSION = 2**53
 STATUSES = (STATUS_CONFIRMED, STATUS_PROPOSAL, STATUS_REJECTED)
 TYPES = ("cuboid", "polyline")
 # the fields a client may set, per annotation type (API names)
@@ -221,7 +222,7 @@ def parse_update_body(body) -> tuple[int, dict]:
     d = _body(body)
     if "version" not in d:
         raise ApiInputError("a change needs the version it was based on: {\"version\": N, ...}")
-    version = _integer(d["version"], "version", 0, 2**53)
+    version = _integer(d["version"], "version", 0, MAX_VERSION)
     fields = {}
     for k, v in d.items():
         if k == "version":
@@ -239,8 +240,10 @@ def parse_version_arg(text) -> int:
     """`?version=N` of a DELETE."""
     if text is None or text == "":
         raise ApiInputError("a delete needs the version it was based on: ?version=N")
-    if not isinstance(text, str) or not text.isascii() or not text.isdigit() or len(text) > 16:
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit() or len(text) > 20:
         raise ApiInputError("version must be a whole number")
+    if int(text) > MAX_VERSION:
+        raise ApiInputError(f"version must be at most {MAX_VERSION}")
     return int(text)
 
 
