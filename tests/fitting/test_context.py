@@ -54,3 +54,18 @@ def test_seen_free(lidar):
                                    [10.0, 15.0, z],   # outside the field of view
                                    [6.0, -3.0, z]]))  # beside it: seen
     assert free.tolist() == [True, False, False, True]
+
+
+def test_fill_pits_fills_a_pit_and_keeps_a_slope():
+    """A 10 % ramp with a 1.7 m deep pit of three cells (returns under the road): the pit
+    takes its neighbourhood's height, the ramp is unchanged."""
+    from pointlabel.fitting.context import fill_pits
+    from pointlabel.geometry.ground import GroundModel
+    x = np.arange(12) + 0.5
+    ramp = np.repeat((0.1 * x - 1.7)[:, None], 10, axis=1)
+    pitted = ramp.copy()
+    pitted[5, 4] = pitted[5, 5] = pitted[6, 5] = -3.4
+    filled = fill_pits(GroundModel((0.0, 0.0), 1.0, pitted, np.ones_like(pitted, bool)))
+    assert np.allclose(filled.heights, ramp, atol=0.11)
+    same = fill_pits(GroundModel((0.0, 0.0), 1.0, ramp, np.ones_like(ramp, bool)))
+    assert np.array_equal(same.heights, ramp)
