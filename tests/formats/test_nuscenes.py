@@ -1,0 +1,240 @@
+"""nuScenes export of the sample sequence, loaded and rendered by nuscenes-devkit (a tool we
+did not write), its boxes checked against ours through the devkit's own transforms; import
+back (with our sidecar: exact; without: through the class/attribute map); bad input."""
+import json
+import shutil
+
+import matplotlib
+import numpy as np
+import pytest
+from PIL import Image
+
+matplotlib.use("Agg")
+from nuscenes.nuscenes import NuScenes  # noqa: E402
+from nuscenes.utils.data_classes import LidarPointCloud  # noqa: E402
+from nuscenes.utils.geometry_utils import BoxVisibility  # noqa: E402
+
+from calibration.transforms import invert, transform_points  # noqa: E402
+from calibration.undistort import pinhole_of  # noqa: E402
+from pointlabel.cli import main  # noqa: E402
+from pointlabel.datasets.detect import open_dataset  # noqa: E402
+from pointlabel.errors import PointlabelError  # noqa: E402
+from pointlabel.formats.nuscenes import SIDECAR, export_nuscenes  # noqa: E402
+from pointlabel.formats.nuscenes_import import import_nuscenes  # noqa: E402
+from pointlabel.formats.nuscenes_map import attributes_of, category_of, from_nuscenes  # noqa: E402
+from pointlabel.labelsets import ReferenceSet  # noqa: E402
+from pointlabel.store import AnnotationStore  # noqa: E402
+
+VERSION = "v1.0-mini"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    import sample_data
+    return open_dataset(sample_data.default_sequence(progress=False))
+
+
+@pytest.fixture(scope="module")
+def exported(sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("nuscenes")
+    summary = export_nuscenes(sample, ReferenceSet(sample), out)
+    return out, summary
+
+
+@pytest.fixture(scope="module")
+def nusc(exported):
+    return NuScenes(version=VERSION, dataroot=str(exported[0]), verbose=False)
+
+
+def our_cuboids(sample):
+    ref = ReferenceSet(sample)
+    return {c.id: (fid, c) for fid in sample.frame_ids for c in ref.frame(fid).cuboids}
+
+
+def test_devkit_loads_the_export(sample, exported, nusc):
+    out, summary = exported
+    ours = our_cuboids(sample)
+    assert len(nusc.sample) == len(sample.frame_ids) == summary["samples"] == 10
+    assert len(nusc.sample_annotation) == len(ours) == summary["annotations"]
+    assert len(nusc.instance) == len({c.track_id for _, c in ours.values()})
+    scene = nusc.scene[0]
+    assert scene["nbr_samples"] == 10
+    # Walk the scene the devkit's way: first sample, then next links.
+    token, seen = scene["first_sample_token"], []
+    while token:
+        s = nusc.get("sample", token)
+        seen.append(s["timestamp"])
+        token = s["next"]
+    assert seen == sorted(round(sample.timestamps[f] * 1e6) for f in sample.frame_ids)
+    # Sweep 2 has no front_right image within tolerance: its sample has no CAM_FRONT_RIGHT.
+    assert "CAM_FRONT_RIGHT" not in nusc.sample[2]["data"] and "CAM_FRONT_RIGHT" in nusc.sample[3]["data"]
+    assert {r["name"] for r in nusc.category} >= {"vehicle.car", "vehicle.truck", "human.pedestrian.adult"}
+    for table in ("scene", "sample", "sample_data", "sample_annotation", "instance", "category", "attribute",
+                  "calibrated_sensor", "ego_pose", "sensor", "log", "map", "visibility"):
+        assert (out / VERSION / f"{table}.json").is_file()
+
+
+def test_lidar_boxes_match_ours(sample, exported, nusc):
+    """The devkit's boxes in the LiDAR frame (its own global -> ego -> sensor chain) are ours."""
+    sidecar = json.loads((exported[0] / VERSION / SIDECAR).read_text())
+    ours = our_cuboids(sample)
+    n = 0
+    for s in nusc.sample:
+        path, boxes, _ = nusc.get_sample_data(s["data"]["LIDAR_TOP"])
+        for box in boxes:
+            fid, c = ours[sidecar["annotations"][box.token]["id"]]
+            assert sidecar["frames"][s["token"]] == fid
+            np.testing.assert_allclose(box.center, c.center, atol=1e-6)
+            np.testing.assert_allclose(box.wlh, [c.size_lwh[1], c.size_lwh[0], c.size_lwh[2]], atol=1e-9)
+            theirs = box.corners().T  # (8, 3), their corner order
+            d = np.linalg.norm(c.corners()[:, None] - theirs[None], axis=2)
+            assert d.min(axis=1).max() < 1e-6
+            n += 1
+    assert n == len(ours)
+    # The sweep file: float32 x5, LiDAR frame, what the dataset holds.
+    cloud = sample.load_cloud("000004")
+    pc = LidarPointCloud.from_file(nusc.get_sample_data_path(nusc.sample[4]["data"]["LIDAR_TOP"]))
+    np.testing.assert_allclose(pc.points[:3].T, cloud.xyz, atol=1e-6)
+    np.testing.assert_allclose(pc.points[3], cloud.intensity, atol=1e-6)
+
+
+def test_camera_boxes_match_ours(sample, nusc):
+    """In a camera the devkit uses that frame's own ego pose: box_cam = T_cam_from_lidar
+    T_lidar(t_cam)_from_world T_world_from_lidar(t_sweep) box."""
+    ours = our_cuboids(sample)
+    sidecar_ids = {}
+    fid = "000005"
+    s = nusc.sample[5]
+    rig = sample.rig(fid)
+    for cam in rig.camera_names:
+        channel = f"CAM_{cam.upper()}"
+        _, boxes, K = nusc.get_sample_data(s["data"][channel], box_vis_level=BoxVisibility.NONE)
+        np.testing.assert_allclose(K, pinhole_of(rig[cam].camera).K_matrix)
+        m = sample.sync(fid)[cam]
+        T = rig[cam].T @ invert(sample.pose_at(sample.timestamps[fid] + m.dt)) @ sample.poses[fid]
+        assert boxes
+        for box in boxes:
+            sidecar_ids.setdefault(box.token, box)
+            c = next(c for f, c in ours.values() if f == fid and np.allclose(
+                transform_points(T, [c.center])[0], box.center, atol=1e-6))
+            assert c is not None
+
+
+def test_devkit_renders_our_boxes(exported, nusc, tmp_path):
+    """render_sample_data draws our boxes: the car colour of the devkit's palette appears in the
+    camera rendering with annotations and not without (the sample scene has no orange)."""
+    s = nusc.sample[5]
+    with_boxes, without = tmp_path / "cam.png", tmp_path / "cam_plain.png"
+    nusc.render_sample_data(s["data"]["CAM_FRONT"], out_path=str(with_boxes), verbose=False)
+    nusc.render_sample_data(s["data"]["CAM_FRONT"], with_anns=False, out_path=str(without), verbose=False)
+    car = np.array(nusc.colormap["vehicle.car"])
+
+    def car_pixels(path):
+        rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
+        return int((np.abs(rgb - car).sum(axis=2) < 30).sum())
+    assert car_pixels(with_boxes) > 2000 and car_pixels(without) < 50
+    bev = tmp_path / "lidar.png"
+    nusc.render_sample_data(s["data"]["LIDAR_TOP"], out_path=str(bev), verbose=False, underlay_map=False,
+                            axes_limit=20)
+    assert car_pixels(bev) > 500
+
+
+def test_import_restores_our_labels(sample, exported, tmp_path):
+    store = AnnotationStore(tmp_path / "s.sqlite")
+    result = import_nuscenes(sample, store, exported[0], "nu")
+    ref = ReferenceSet(sample)
+    assert result["frames"] == 10 and result["polylines"] > 0
+    for fid in sample.frame_ids:
+        want = {a.id: a for a in ref.frame(fid)}
+        got = {a.id: a for a in store.frame(fid, "nu")}
+        assert set(got) == set(want)
+        for aid, w in want.items():
+            g = got[aid]
+            assert (g.label, g.track_id, dict(g.attributes)) == (w.label, w.track_id, dict(w.attributes))
+            if hasattr(w, "corners"):
+                np.testing.assert_allclose(g.corners(), w.corners(), atol=1e-6)
+
+
+def test_import_without_sidecar_maps_classes(sample, exported, tmp_path):
+    """Another tool's nuScenes: classes and attributes through the map (Van becomes Car:
+    nuScenes' car includes vans), instances as tracks, frames matched by LiDAR timestamps."""
+    other = tmp_path / "other"
+    shutil.copytree(exported[0] / VERSION, other / VERSION)
+    (other / VERSION / SIDECAR).unlink()
+    store = AnnotationStore(tmp_path / "s.sqlite")
+    import_nuscenes(sample, store, other, "other")
+    ref = ReferenceSet(sample)
+    for fid in ("000000", "000009"):
+        want = sorted(ref.frame(fid).cuboids, key=lambda c: c.center)
+        got = sorted(store.frame(fid, "other").cuboids, key=lambda c: c.center)
+        assert len(got) == len(want)
+        for w, g in zip(want, got):
+            np.testing.assert_allclose(g.corners(), w.corners(), atol=1e-6)
+            assert g.label == {"Van": "Car"}.get(w.label, w.label)
+            assert g.attributes["occluded"] == 0
+            if w.label != "Cyclist":  # nuScenes' cycle attributes say rider or not, not moving
+                assert g.attributes["moving"] == w.attributes["moving"]
+        # One track id per nuScenes instance: the same grouping as ours.
+        pairs = {(w.track_id, g.track_id) for w, g in zip(want, got)}
+        assert len({a for a, _ in pairs}) == len({b for _, b in pairs}) == len(pairs)
+
+
+@pytest.mark.parametrize("label, attrs, category, names", [
+    ("Car", {"moving": True}, "vehicle.car", ["vehicle.moving"]),
+    ("Van", {"moving": False, "parked": True}, "vehicle.car", ["vehicle.parked"]),
+    ("Truck", {"moving": False}, "vehicle.truck", ["vehicle.stopped"]),
+    ("Pedestrian", {"moving": False}, "human.pedestrian.adult", ["pedestrian.standing"]),
+    ("Person_sitting", {}, "human.pedestrian.adult", ["pedestrian.sitting_lying_down"]),
+    ("Cyclist", {}, "vehicle.bicycle", ["cycle.with_rider"]),  # nuScenes cycles: rider or not, no motion
+    ("vehicle.trailer", {}, "vehicle.trailer", []),
+])
+def test_class_and_attribute_map_both_ways(label, attrs, category, names):
+    assert category_of(label) == category
+    assert attributes_of(label, category, attrs) == names
+    back, back_attrs = from_nuscenes(category, names, "4")
+    assert back == {"Van": "Car"}.get(label, label)
+    for k in ("moving", "parked"):
+        if k in attrs:
+            assert back_attrs[k] == attrs[k]
+    assert back_attrs["occluded"] == 0
+    assert category_of("Rover") is None  # exported as movable_object.pushable_pullable and reported
+
+
+def test_bad_input(sample, exported, tmp_path):
+    store = AnnotationStore(tmp_path / "s.sqlite")
+    with pytest.raises(PointlabelError, match="not a nuScenes dataroot"):
+        import_nuscenes(sample, store, tmp_path)
+    broken = tmp_path / "broken"
+    shutil.copytree(exported[0] / VERSION, broken / VERSION)
+    (broken / VERSION / "ego_pose.json").unlink()
+    with pytest.raises(PointlabelError, match="ego_pose.json is missing"):
+        import_nuscenes(sample, store, broken)
+    (broken / VERSION / "ego_pose.json").write_text("[{oops")
+    with pytest.raises(PointlabelError, match="not JSON"):
+        import_nuscenes(sample, store, broken)
+    # Samples that match no sweep (shifted clock, no sidecar, other frame count) are refused.
+    shutil.copyfile(exported[0] / VERSION / "ego_pose.json", broken / VERSION / "ego_pose.json")
+    (broken / VERSION / SIDECAR).unlink()
+    for table in ("sample", "sample_data"):
+        rows = json.loads((broken / VERSION / f"{table}.json").read_text())
+        for r in rows:
+            r["timestamp"] += 5_000_000
+        (broken / VERSION / f"{table}.json").write_text(json.dumps(rows))
+    rows = json.loads((broken / VERSION / "sample.json").read_text())
+    (broken / VERSION / "sample.json").write_text(json.dumps(rows[:-1]))
+    with pytest.raises(PointlabelError, match="cannot match the 9 nuScenes samples"):
+        import_nuscenes(sample, store, broken)
+    assert store.label_sets() == []
+    with pytest.raises(PointlabelError, match="exists and is not empty"):
+        export_nuscenes(sample, ReferenceSet(sample), exported[0])
+
+
+def test_cli(sample, tmp_path, capsys):
+    out, db = tmp_path / "nu", tmp_path / "cli.sqlite"
+    assert main(["export", str(sample.root), "--format", "nuscenes", "--set", "reference", "--out", str(out),
+                 "--db", str(db)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["samples"] == 10 and (out / VERSION / "sample.json").is_file()
+    assert main(["import-labels", str(sample.root), "--format", "nuscenes", "--from", str(out), "--db", str(db),
+                 "--set", "back"]) == 0
+    assert json.loads(capsys.readouterr().out)["cuboids"] == summary["annotations"]
