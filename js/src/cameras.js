@@ -82,13 +82,17 @@ class CameraView {
     if (!this.data) { return; }
     const t = this.transform(), { uv, depth } = this.data, n = depth.length;
     const img = g.getImageData(0, 0, this.points.width, this.points.height), px = img.data, W = img.width, H = img.height;
+    const tint = this.hub.cameraTint ? this.hub.cameraTint(this.name, n) : null;  // painted classes (paint.js), RGBA
     for (let i = 0; i < n; i++) {
       const x = Math.round(t.ox + (uv[2 * i] + 0.5) * t.s), y = Math.round(t.oy + (uv[2 * i + 1] + 0.5) * t.s);
       if (x < 0 || y < 0 || x >= W - 1 || y >= H - 1) { continue; }
       const q = 3 * (255 - Math.max(0, Math.min(255, Math.round(depth[i] * 255 / 60))));
+      const painted = tint && tint[4 * i + 3];
+      const r = painted ? tint[4 * i] : TURBO[q], gr = painted ? tint[4 * i + 1] : TURBO[q + 1];
+      const b = painted ? tint[4 * i + 2] : TURBO[q + 2];
       for (const o of [0, 4, 4 * W, 4 * W + 4]) {
         const j = 4 * (y * W + x) + o;
-        px[j] = TURBO[q]; px[j + 1] = TURBO[q + 1]; px[j + 2] = TURBO[q + 2]; px[j + 3] = 170;
+        px[j] = r; px[j + 1] = gr; px[j + 2] = b; px[j + 3] = painted ? 230 : 170;
       }
     }
     g.putImageData(img, 0, 0);

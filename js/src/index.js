@@ -16,6 +16,7 @@ import { BevView } from "./bev.js";
 import { BoxViews } from "./boxviews.js";
 import { Cameras } from "./cameras.js";
 import { Hub } from "./hub.js";
+import { installPaint } from "./paint.js";
 import { pointColours } from "./points.js";
 import { View3D } from "./view3d.js";
 import { fetchMessage } from "./wire.js";
@@ -23,6 +24,7 @@ import { fetchMessage } from "./wire.js";
 const hub = new Hub();
 const canvas = { hub, view3d: null, bev: null, boxViews: null, cameras: new Cameras(hub), loads: 0 };
 window.pointlabelCanvas = canvas;
+canvas.paint = installPaint(canvas);  // point-wise labelling (paint.js): listens to the hub's cloud / colours / settings / ground
 
 function noUpdate() { return window.dash_clientside.no_update; }
 
@@ -80,6 +82,7 @@ async function loadFrame(index) {
     const colours = pointColours(hub.cloud, hub.settings.colour);
     const flags = new Uint8Array(hub.cloud.n);
     for (const v of views()) { v.setCloud(hub.cloud, colours, flags); v.applySettings(hub.settings); }
+    hub.emit("cloud", colours);
     if (hub.settings.hideGround) { loadGround(); }
     redrawAnnotations();
     const sel = hub.selected();
@@ -101,6 +104,7 @@ async function loadGround() {
     if (hub.frameId !== frame) { return; }
     hub.ground = msg.arrays.ground;
     for (const v of views()) { v.setFlags(hub.ground); }
+    hub.emit("ground");
   } catch (e) { hub.status(`ground: ${e.message}`); }
 }
 
@@ -183,9 +187,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (hub.cloud && colour !== before.colour) {
         const c = pointColours(hub.cloud, hub.settings.colour);
         for (const v of views()) { v.setColours(c); }
+        hub.emit("colours", c);
       }
       if (hideGround && !hub.ground && hub.cloud) { loadGround(); }
       for (const v of views()) { v.applySettings(hub.settings); }
+      hub.emit("settings");
       return noUpdate();
     },
     cameraOverlays(data) {
