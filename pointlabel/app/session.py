@@ -21,7 +21,6 @@ verdicts on the frame's annotations (pointlabel.qa.review.ReviewBook, in the sam
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -55,25 +54,17 @@ def versions_of(state: dict | None) -> dict[str, int]:
 
 
 class SerializedStore:
-    """The annotation store (or the review book) behind a lock, so the callbacks of one
-    process call it one at a time. The store itself is thread-safe (a pooled SQLAlchemy
-    engine; SQLite in WAL mode with a busy timeout; PostgreSQL row locks): the lock only keeps
-    one process's reads and writes in a simple order. Other processes (the API's clients,
-    more workers) are serialised by the database."""
+    """The annotation store (or the review book) as the callbacks share it. Kept as the one
+    door the app uses, but it no longer holds a lock: the store is thread-safe itself (a
+    pooled SQLAlchemy engine, one connection per call; SQLite in WAL mode, writers queued on a
+    per-process lock and, across processes, SQLite's lock with a busy timeout; PostgreSQL row
+    locks), so reads never wait for writes and the API's clients are not serialised here."""
 
     def __init__(self, store):
         self._store = store
-        self._lock = threading.RLock()
 
     def __getattr__(self, name):
-        attr = getattr(self._store, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            with self._lock:
-                return attr(*args, **kwargs)
-        return call
+        return getattr(self._store, name)
 
 
 class AppSession:

@@ -1,0 +1,166 @@
+"""Load test of the HTTP API: 20 clients edit through /api/v1 for 60 s against the real server
+(`pointlabel serve` in a subprocess on 127.0.0.1; the clients are threads of this process), on
+SQLite and on a real PostgreSQL started in a temporary folder (pointlabel.store.pgtemp).
+
+Each client creates, moves and deletes its own boxes (PUT / DELETE with the version it was
+based on) over a keep-alive connection and reads its frame now and then. Measured: edits a
+second, p50 / p95 latency of an edit, errors (anything but the expected answer), and lost edits
+(an acknowledged edit missing from the history, or a last acknowledged state the server does
+not serve afterwards). On the real KITTI frames of ../shared/kitti (read in place).
+
+Rows (per backend): edits/s, p95 ms, errors, lost. Run: `python benchmarks/bench_api.py
+[seconds]` (also part of `pointlabel bench`; POINTLABEL_BENCH_API_SECONDS shortens it there).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+KITTI = ROOT.parent / "shared" / "kitti" / "training"
+CLIENTS = 20
+FRAMES: list[str] = []  # the served dataset's first five frames (set by run)
+
+
+class Client(threading.Thread):
+    def __init__(self, url: str, k: int, until: float):
+        super().__init__(daemon=True)
+        self.url, self.k, self.until = url, k, until
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.acked: list[tuple[str, int, dict | None]] = []
+        self.live: dict[str, tuple[int, dict]] = {}
+
+    def run(self) -> None:
+        from pointlabel.api.client import ApiClient, ApiError
+        rng = random.Random(self.k)
+        api = ApiClient(self.url, client=f"load-{self.k}", timeout=60)
+        frame = FRAMES[self.k % len(FRAMES)]
+        n = 0
+        while time.monotonic() < self.until:
+            op = rng.random()
+            t0 = time.perf_counter()
+            try:
+                if not self.live or op < 0.2:
+                    body = {"type": "cuboid", "label": "Car", "track": self.k,
+                            "center": [round(rng.uniform(5, 40), 3), round(rng.uniform(-10, 10), 3), -0.8],
+                            "size": [4.0, 1.8, 1.5], "yaw": round(rng.uniform(-3, 3), 3)}
+                    r = api.create(frame, body)
+                    self.live[r["id"]] = (r["version"], body)
+                    self.acked.append((r["id"], r["version"], body))
+                elif op < 0.9:
+                    aid = rng.choice(list(self.live))
+                    v, body = self.live[aid]
+                    change = {"yaw": round(rng.uniform(-3, 3), 3),
+                              "center": [round(rng.uniform(5, 40), 3), round(rng.uniform(-10, 10), 3), -0.8]}
+                    r = api.update(aid, v, **change)
+                    body = {**body, **change}
+                    self.live[aid] = (r["version"], body)
+                    self.acked.append((aid, r["version"], body))
+                else:
+                    aid = rng.choice(list(self.live))
+                    v, _ = self.live.pop(aid)
+                    api.delete(aid, v)
+                    self.acked.append((aid, v + 1, None))
+                self.latencies.append(time.perf_counter() - t0)
+                n += 1
+                if n % 10 == 0:
+                    api.annotations(frame)
+            except (ApiError, OSError) as e:
+                self.errors.append(f"{type(e).__name__}: {e}")
+                api.close()
+        api.close()
+
+
+def _lost(db: str, url: str, clients: list[Client]) -> int:
+    """Acknowledged edits missing from the history, plus last acknowledged states not served."""
+    from pointlabel.api.client import ApiClient
+    from pointlabel.store import AnnotationStore
+    store = AnnotationStore(db)
+    rows = {(h.annotation_id, h.version): h for h in store.history()}
+    store.close()
+    lost = 0
+    for c in clients:
+        for aid, version, body in c.acked:
+            h = rows.get((aid, version))
+            if h is None or (body is None) != (h.after is None):
+                lost += 1
+            elif body is not None and (abs(h.after["yaw"] - body["yaw"]) > 1e-9 or h.after["center"] != body["center"]):
+                lost += 1
+    api = ApiClient(url)
+    served = {a["id"]: a for f in FRAMES for a in api.annotations(f)}
+    api.close()
+    for c in clients:
+        for aid, (version, _) in c.live.items():
+            lost += served.get(aid, {}).get("version") != version
+    return lost
+
+
+def run(backend: str, seconds: float, tmp: Path) -> dict:
+    from pointlabel.api.client import ServerProcess
+    pg = None
+    if backend == "postgresql":
+        from pointlabel.store.pgtemp import TempPostgres
+        pg = TempPostgres().start()
+        db = pg.create_database("load")
+    else:
+        db = str(tmp / "load.sqlite")
+    try:
+        with ServerProcess(KITTI, db, log=tmp / f"server-{backend}.log") as server:
+            from pointlabel.api.client import ApiClient
+            FRAMES[:] = ApiClient(server.url).frames()[:5]
+            until = time.monotonic() + seconds
+            clients = [Client(server.url, k, until) for k in range(CLIENTS)]
+            t0 = time.perf_counter()
+            [c.start() for c in clients]
+            [c.join() for c in clients]
+            elapsed = time.perf_counter() - t0
+            lat = np.array([x for c in clients for x in c.latencies])
+            errors = [e for c in clients for e in c.errors]
+            lost = _lost(db, server.url, clients)
+    finally:
+        if pg is not None:
+            pg.stop()
+    return {"backend": backend, "clients": CLIENTS, "seconds": round(elapsed, 1), "edits": int(len(lat)),
+            "edits_per_s": round(len(lat) / elapsed, 1), "p50_ms": round(float(np.percentile(lat, 50)) * 1e3, 1),
+            "p95_ms": round(float(np.percentile(lat, 95)) * 1e3, 1), "errors": len(errors), "lost": lost,
+            "first_errors": errors[:3]}
+
+
+def bench_rows() -> list[tuple[str, float, str]]:
+    if not KITTI.is_dir():
+        return [("API load test needs ../shared/kitti", float("nan"), "")]
+    seconds = float(os.environ.get("POINTLABEL_BENCH_API_SECONDS", "60"))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in ("sqlite", "postgresql"):
+            r = run(backend, seconds, Path(tmp))
+            name = f"API load, {CLIENTS} clients, {r['seconds']:.0f} s, {backend}"
+            rows += [(f"{name}: edits", r["edits_per_s"], "/s"), (f"{name}: p95 latency", r["p95_ms"], "ms"),
+                     (f"{name}: errors", r["errors"], ""), (f"{name}: lost edits", r["lost"], "")]
+    return rows
+
+
+if __name__ == "__main__":
+    secs = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in ("sqlite", "postgresql"):
+            results.append(run(backend, secs, Path(tmp)))
+            print(json.dumps(results[-1]), flush=True)
+    print("\n| backend | clients | s | edits | edits/s | p50 ms | p95 ms | errors | lost |\n|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['backend']} | {r['clients']} | {r['seconds']} | {r['edits']} | {r['edits_per_s']} | {r['p50_ms']} "
+              f"| {r['p95_ms']} | {r['errors']} | {r['lost']} |")
+    out = ROOT / "artifacts" / "bench_api.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
