@@ -135,6 +135,32 @@ def test_paint_with_every_tool(kitti_root, tmp_path, serve_app, page):
     assert op["tool"] == "cluster" and filled.sum() > 0.5 * inside.sum()
     assert (ctx.height[filled] > 0.2).all() and (filled & inside).sum() > 0.8 * filled.sum()
 
+    # -- a lasso in 3D with a depth range typed into the toolbar (class 5 = terrain) ------------
+    cam = np.array(page.js("var c = window.pointlabelCanvas.view3d.camera; c.updateMatrixWorld();"
+                           "var d = new c.position.constructor(); c.getWorldDirection(d);"
+                           "return [c.position.x, c.position.y, c.position.z, d.x, d.y, d.z]"))
+    depth_car = float((car.center - cam[:3]) @ cam[3:])
+    near, far = depth_car - 3.0, depth_car + 3.0
+    for cls, value in ((".paint-near", near), (".paint-far", far)):
+        el = page.d.find_element("css selector", f"#paint-toolbar {cls}")
+        el.clear()
+        el.send_keys(f"{value:.2f}\n")
+    page.js("document.activeElement.blur()")
+    page.wait("var d = window.pointlabelPaint.depth; return d && Math.abs(d[1] - arguments[0]) < 0.01", 10, "depth", far)
+    box_px = np.array([browser.screen_of(page.d, c, "view3d") for c in car.corners()])
+    (x0, y0), (x1, y1) = box_px.min(axis=0) - 8, box_px.max(axis=0) + 8
+    n0 = _done(page)
+    _key(page, "5")
+    _key(page, "l")
+    _drag_path(page, [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)])
+    op = _op(page, n0)
+    got = labels.get(FRAME)
+    terrain = got.semantic == 72
+    depth = (pts - cam[:3]) @ cam[3:]
+    assert op["tool"] == "lasso" and terrain.sum() > 100
+    assert (depth[terrain] >= near - 0.01).all() and (depth[terrain] <= far + 0.01).all()
+    assert (terrain & inside).sum() > 0.5 * inside.sum()  # the car (and the ground at its feet), nothing behind it
+
     # -- points in the selected box (x), with the box's track id as instance ---------------------
     page.js("window.dash_clientside.set_props(window.pointlabelCanvas.hub.config.ids.selection, {data: {id: arguments[0], vertex: null}})", car.id)
     page.wait("var h = window.pointlabelCanvas.hub; return h.selection.id === arguments[0]", 30, "box selected", car.id)
