@@ -29,7 +29,8 @@ def add_dataset_args(p, db: bool = True) -> None:
     p.add_argument("--level", action="store_true", default=None,
                    help="plain scans: also tilt so the dominant plane (floor, table) is level (stored)")
     if db:
-        p.add_argument("--db", help="annotation store (SQLite); default: pointlabel.sqlite beside the dataset")
+        p.add_argument("--db", help="annotation store: a SQLite file or postgresql://user@host/db; "
+                                    "default: pointlabel.sqlite beside the dataset")
 
 
 def dataset_of(args):
