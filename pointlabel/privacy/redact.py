@@ -8,15 +8,14 @@ Regions come from three sources (SOURCES), all as `Redaction2D` in the image's p
 - "drawn": the frame's stored 2D redact annotations for that camera.
 
 `obscure` makes a region unrecoverable: the region is pixelated to at most BLOCKS blocks
-across its longer side (each block its mean), then blurred with a Gaussian of about one
-block and overlaid with faint fixed noise, so no detail finer than a sixth of the region
-survives and nothing invertible is left. Only pixels inside a region change; the rest of the
+across its longer side (each block the mean of its pixels: many pixels to one number, which
+nothing can invert), then blurred with a Gaussian of about one block so the block edges
+carry no detail either. No detail finer than a sixth of the region survives. Only pixels inside a region change; the rest of the
 array is untouched, so a PNG re-encoded losslessly decodes to the same pixels outside the
 regions (JPEG cannot promise that: it is re-encoded at JPEG_QUALITY).
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,7 +29,6 @@ from pointlabel.privacy.regions import box_regions, drawn_regions
 
 SOURCES = ("detector", "boxes", "drawn")
 BLOCKS = 6  # blocks across the longer side of a region
-NOISE_SIGMA = 3.0  # grey levels
 JPEG_QUALITY = 95
 
 
@@ -141,10 +139,7 @@ def obscure(image: np.ndarray, regions) -> np.ndarray:
         small = cv2.resize(crop, (max(1, -(-w // block)), max(1, -(-h // block))), interpolation=cv2.INTER_AREA)
         coarse = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
         coarse = cv2.GaussianBlur(coarse, (0, 0), sigmaX=0.8 * block, borderType=cv2.BORDER_REFLECT)
-        seed = int.from_bytes(hashlib.sha256(f"{x0},{y0},{x1},{y1}".encode()).digest()[:8], "little")
-        coarse = coarse.reshape(crop.shape) + np.random.default_rng(seed).normal(0, NOISE_SIGMA * top / 255.0,
-                                                                                 crop.shape).astype(np.float32)
-        blurred = np.clip(np.round(coarse), 0, top).astype(out.dtype)
+        blurred = np.clip(np.round(coarse.reshape(crop.shape)), 0, top).astype(out.dtype)
         out[y0:y1, x0:x1][mask] = blurred[mask]
     return out
 

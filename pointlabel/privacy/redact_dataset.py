@@ -89,9 +89,10 @@ def redact_dataset(dataset, redactor: Redactor, frames=None, cameras=None, out: 
         for k, (fid, cam) in enumerate(uses):
             found = redactor.regions(fid, cam, pixels if k == 0 else None)  # detect once per image
             regions += found
-            if record is not None:
+            if record is not None:  # what this run found, not what an earlier run stored
+                stored = {r.id for r in record.frame(fid, label_set).redactions}
                 recorded.setdefault(fid, []).extend(r.replace(status=STATUS_PROPOSAL) for r in found
-                                                    if (r.source or "").startswith(AUTO))
+                                                    if (r.source or "").startswith(AUTO) and r.id not in stored)
         if out is not None:
             rel = _relative(dataset, image)
             write_image(out / rel, obscure(pixels, regions), mode)
