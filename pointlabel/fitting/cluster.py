@@ -7,9 +7,9 @@ component of that graph.
 For speed, points are first pooled into small voxels and the graph is built on voxel centroids.
 
 `grow_cluster` starts from a clicked seed. A seed on a stray (a few returns, e.g. from inside
-a car through its windows, or its mirror) joins the nearest substantial component around it
-(a tenth of the biggest one around, or more: the biggest may be the hedge beside the car, and
-the nearest a ring of the roof). When the grown component
+a car through its windows, or its mirror) joins the nearest component around it that is no
+stray (the biggest one around may be the hedge beside the car; the nearest may be a ring of
+the car's roof, a fragment whose owner the fit then joins). When the grown component
 cannot be one object (too tall for its footprint, or larger than any class: a pedestrian
 merged with a pole, a car merged with the wall beside it), `_separate` cuts it at the
 object's own height, read off the points around the seed: points above that level go, and
@@ -44,7 +44,6 @@ _AZIMUTH_SLACK = 1.0  # m sideways that a fragment may stick out of its owner's 
 _FRAGMENT = 0.5  # a fragment has fewer points than this share of its owner's ...
 _FRAGMENT_MAX = 300  # ... and than this
 _STRAY = 10  # a component of fewer points than this is a stray
-_SUBSTANTIAL = 0.1  # a stray seed joins the nearest component of at least this share of the biggest around
 GLASS_LINE = 0.9  # m above the ground: a vehicle's windows may start above this height
 
 
@@ -110,10 +109,10 @@ def grow_cluster(ctx: FrameContext, seed_xyz, max_extent: float = 10.0, seed_rad
     member = labels == labels[seed_local]
     sizes = np.bincount(labels)
     dist = np.linalg.norm(pts - seed, axis=1)
-    if member.sum() < _STRAY:  # a stray point: the object is the nearest substantial cluster
+    if member.sum() < _STRAY:  # a stray point: the object is the nearest cluster around
         around = np.flatnonzero(dist <= _REACH)
-        big = sizes[labels[around]].max()
-        around = around[sizes[labels[around]] >= min(big, max(_STRAY, _SUBSTANTIAL * big))]
+        real = around[sizes[labels[around]] >= _STRAY]
+        around = real if len(real) else around[sizes[labels[around]] == sizes[labels[around]].max()]
         seed_local = int(around[np.argmin(dist[around])])
         member |= labels == labels[seed_local]
     heights = ctx.height[ctx.obj_idx[local]]

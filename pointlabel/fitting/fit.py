@@ -21,7 +21,8 @@ origin). Steps:
 
 A seed on the ground (a BEV click lands on the road under or beside a car) first snaps to
 the nearest above-ground point within `FitConfig.snap_radius` m in x-y, or, on a spot hidden
-from the sensor, to the object in front of it (`snap_to_object`).
+from the sensor, to the object in front of it (`snap_to_object`), if that object's box
+reaches within the radius of the click.
 
 Heading is only defined up to 180 degrees by geometry: the fitted yaw is in [-pi/2, pi/2).
 """
@@ -49,6 +50,7 @@ class FitConfig:
     snap_radius: float = 0.5  # x-y reach of a seed on the ground to the nearest object point
     snap_min_height: float = BLOCKER_HEIGHT  # a seed lower than this is on the ground; snap to higher points
     shadow_reach: float = 3.0  # a ground seed in a shadow snaps to the object up to this far in front
+    snap_box_reach: float = 0.75  # a snapped fit counts if its box reaches this close to the click
     owner_share: float = 0.8  # a fragment joins its owner when this share of it lies in its box ...
     owner_margin: float = 0.3  # ... grown by this margin
 
@@ -78,23 +80,26 @@ def fit_cuboid(ctx: FrameContext, seed_xyz, label: str | None = None,
     seed = np.asarray(seed_xyz, dtype=float).reshape(3)
     on_ground = seed[2] - float(ctx.ground.height_at(seed[None, :2])[0]) < config.snap_min_height
     snapped = snap_to_object(ctx, seed[:2], config) if on_ground else None
-    cluster = grow_cluster(ctx, seed if snapped is None else snapped, priors=priors)
+    if snapped is not None:
+        result = _fit_from_seed(ctx, snapped, label, priors, config)
+        if result.cuboid is not None and footprint_distance(result.cuboid, seed[:2]) <= config.snap_box_reach:
+            return result
+        # the snapped object's box is not where the click was: the click's own point decides
+    return _fit_from_seed(ctx, seed, label, priors, config)
+
+
+def _fit_from_seed(ctx: FrameContext, seed: np.ndarray, label, priors, config: FitConfig) -> FitResult:
+    """Grow the cluster at `seed` (3,) and fit it (joined with its owner if it is a fragment)."""
+    cluster = grow_cluster(ctx, seed, priors=priors)
     if len(cluster.indices) == 0:
         return FitResult(None, 0.0, cluster.reason, 0)
-    result = None
     for owner in cluster.owners:  # a fragment of a bigger object lies inside its box
         whole = fit_cluster(ctx, owner, label, priors, config).cuboid
         if whole is not None and np.mean(points_in_box_mask(
                 ctx.pts_lidar[cluster.indices], whole.as_array(),
                 margin=config.owner_margin)) >= config.owner_share:
-            result = fit_cluster(ctx, np.concatenate([owner, cluster.indices]), label, priors, config)
-            break
-    if result is None:
-        result = fit_cluster(ctx, cluster.indices, label, priors, config)
-    if (snapped is not None and result.cuboid is not None
-            and footprint_distance(result.cuboid, seed[:2]) > config.snap_radius):
-        return FitResult(None, 0.0, NO_OBJECT, 0)  # the snapped object's box is not where the click was
-    return result
+            return fit_cluster(ctx, np.concatenate([owner, cluster.indices]), label, priors, config)
+    return fit_cluster(ctx, cluster.indices, label, priors, config)
 
 
 def footprint_distance(cuboid: Cuboid, xy) -> float:
@@ -110,9 +115,11 @@ def snap_to_object(ctx: FrameContext, xy, config: FitConfig = DEFAULT_CONFIG) ->
 
     The above-ground point nearest in x-y within `config.snap_radius` m, preferring points at
     least `config.snap_min_height` m above the ground (a car's body, not the kerb beside
-    it). Failing that, a spot the sweep could not see (in an object's shadow: a click on
-    the far half of a car in the BEV) means the object in front of it: the tall point
-    nearest the spot on its line of sight, up to `config.shadow_reach` m in front of it."""
+    it). Failing that, the object in front of the spot on its line of sight (a click on the
+    far half of a car in the BEV, which the sweep did not see): its tall point nearest the
+    spot, up to `config.shadow_reach` m in front and `config.snap_radius` m aside.
+    `fit_cuboid` keeps a snapped fit only if its box reaches within `config.snap_radius`
+    m of the spot."""
     obj = ctx.obj_pts
     if len(obj) == 0:
         return None
@@ -124,9 +131,6 @@ def snap_to_object(ctx: FrameContext, xy, config: FitConfig = DEFAULT_CONFIG) ->
         if pool.any():
             k = np.flatnonzero(pool)
             return obj[k[np.argmin(d[k])]].copy()
-    ground_z = float(ctx.ground.height_at(xy[None])[0])
-    if ctx.seen_free(np.array([[*xy, ground_z + 2 * config.snap_min_height]]))[0]:
-        return None
     rng = float(np.hypot(*xy))
     unit = xy / max(rng, 1e-6)
     along = obj[:, :2] @ unit
