@@ -14,7 +14,8 @@
 //
 // Keys: y toggles paint mode. In paint mode: b brush, l lasso, c fill this cluster, x points
 // in the selected box, g ground, e eraser on/off, [ ] brush radius, 1-9 classes of the palette,
-// n a new instance id, i no instance, v hide / show labelled points, Ctrl+Z / Ctrl+Y undo / redo
+// n a new instance id, i no instance, v hide / show labelled points, p carry the previous frame's
+// labels onto this one (static points through the poses, tracked boxes with their box), Ctrl+Z / Ctrl+Y undo / redo
 // (this page's paint ops), Escape or y leaves. Left button = the tool (brush / lasso: drag;
 // cluster: click); right-drag and the wheel still pan and zoom.
 //
@@ -176,6 +177,21 @@ export function installPaint(canvas) {
     } finally { P.done += 1; }
   }
 
+  async function propagate() {  // the previous frame's labels onto this one's unlabelled points
+    if (!hub.frameId) { return; }
+    P.ops += 1;
+    try {
+      const r = await fetch(`${PREFIX}/${encodeURIComponent(hub.frameId)}/propagate`, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ from: "previous", client: hub.client }) });
+      const j = await r.json();
+      if (!r.ok) { P.failed += 1; P.error = j.error; hub.status(`propagate: ${j.error}`); return; }
+      P.lastOp = { tool: "propagate", ...j };
+      hub.status(`propagated ${j.changed} points (${j.boxed} with their box${j.poses ? "" : ", no poses"})`);
+      await refresh();
+    } finally { P.done += 1; }
+  }
+
   async function newInstance() {
     const r = await fetch(`${PREFIX}/instances/next`, { cache: "no-store" });
     P.instance = (await r.json()).instance;
@@ -316,6 +332,7 @@ export function installPaint(canvas) {
     if (key === "n") { newInstance(); handled(); return; }
     if (key === "i") { P.instance = 0; handled(); return; }
     if (key === "v") { P.hideLabelled = !P.hideLabelled; applyFlags(); handled(); return; }
+    if (key === "p") { propagate(); handled(); return; }
   }
   document.addEventListener("keydown", onKey, true);
 

@@ -71,7 +71,7 @@ def help_rows() -> list[tuple[str, str, str]]:
                         for p in k.split("+"))
     rows = [(group, " / ".join(show(k) for k in keys), desc) for keys, _, desc, group in BINDINGS]
     rows.insert(0, ("Move / turn / resize", "Shift + key", "coarse step (fine: 5 cm / 1°, coarse: 50 cm / 10°)"))
-    return rows + list(MOUSE_ROWS)
+    return rows + list(MOUSE_ROWS) + list(PAINT_ROWS)
 
 
 MOUSE_ROWS = (
@@ -83,4 +83,16 @@ MOUSE_ROWS = (
     ("Mouse", "drag in a box view", "an edge or corner resizes, the inside moves, the knob (top) turns"),
     ("Mouse", "click / drag in a camera", "click: select a box or fit one to the points under the click; "
                                            "drag: fit a box to the points in the rectangle; wheel zooms"),
+)
+
+# Paint mode (point-wise labels): js/src/paint.js handles these keys itself while it is on.
+PAINT_ROWS = (
+    ("Paint points", "Y", "paint mode on / off (Escape leaves it)"),
+    ("Paint points", "B / L / C", "brush (drag) / lasso (drag a polygon; 3D: the toolbar's depth range) / fill this cluster (click)"),
+    ("Paint points", "X / G", "paint the points in the selected box / the ground"),
+    ("Paint points", "1-9 / E", "class of the palette (road, sidewalk, building, vegetation, terrain, car, person, pole, other) / eraser"),
+    ("Paint points", "N / I", "a new instance id / no instance"),
+    ("Paint points", "[ / ]", "brush radius smaller / larger"),
+    ("Paint points", "V / P", "hide labelled points / carry the previous frame's labels to this one"),
+    ("Paint points", "Ctrl+Z / Ctrl+Y", "undo / redo this page's paint ops"),
 )

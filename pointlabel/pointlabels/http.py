@@ -16,7 +16,7 @@ Register it on any Flask server (the app's is `dash_app.server`):
                                          only_unlabelled, erase} (see pointlabels.ops) -> {"version",
                                          "changed", "selected", "seq", "previous_version", "stale"}
   POST /pointlabels/undo | /redo         {client, set, frame (optional)} -> the op's result, or {"frame": null}
-  POST /pointlabels/<frame>/propagate    {"from": frame, client, set, max_dist, overwrite}
+  POST /pointlabels/<frame>/propagate    {"from": frame or "previous", client, set, max_dist, overwrite}
 
 Paint ops are geometric (the server selects the points), so an op sent with an older
 `version` is still applied; `stale: true` tells the client to fetch the labels again.
@@ -142,6 +142,9 @@ def pointlabels_blueprint(dataset, annotations, point_store: PointLabelStore | N
         req = body()
         src = req.get("from")
         frame_of(frame)
+        if src == "previous":  # the frame before this one in the dataset's order
+            ids = dataset.frame_ids
+            src = ids[ids.index(frame) - 1] if ids.index(frame) > 0 else None
         if src not in known:
             raise _NotFound(f"no frame {src!r}")
         with lock:

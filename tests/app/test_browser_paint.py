@@ -220,4 +220,17 @@ def test_paint_with_every_tool(kitti_root, tmp_path, serve_app, page):
                   "for (var i = 0; i < c.n; i++) { if (t[4*i+3]) k++; } return [c.n, k]")
     assert cam is not None and cam[0] > 1000 and cam[1] > 100
     page.screenshot("paint-03-done.png")
+    assert "paint mode on / off" in page.js("return document.getElementById('help-panel').textContent")
+
+    # -- next frame (→), then P carries this frame's labels over (KITTI has no poses: in place) --
+    nxt = dataset.frame_ids[dataset.frame_ids.index(FRAME) + 1]
+    browser.key(page.d, "ArrowRight", code="ArrowRight", vk=39)
+    browser.wait(page.d, browser.CANVAS_READY + " === arguments[0]", 60, nxt, nxt)
+    page.wait("var P = window.pointlabelPaint; return P.frame === arguments[0] && P.counts && P.counts.version === 0",
+              60, "next frame's labels", nxt)
+    n0 = _done(page)
+    _key(page, "p")
+    op = _op(page, n0)
+    moved = labels.get(nxt)
+    assert op["tool"] == "propagate" and op["poses"] is False and op["changed"] == int((moved.semantic > 0).sum()) > 1000
     assert not [e for e in page.errors() if "pointlabels" in e or "paint" in e]
