@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from pointlabel.errors import PointlabelError
 from pointlabel.pointlabels import tables
@@ -185,16 +185,19 @@ class PointLabelStore:
         (indices into the loaded cloud, or an (N,) bool mask) as one undoable op.
         semantic / instance: a scalar or one value per selected point."""
         idx = _as_indices(idx, n_points)
-        with self._write() as c:
-            before = _checked(self._locked(c, frame, label_set), frame, n_points)
-            sem, inst = before.semantic, before.instance
-            sel = idx[sem[idx] == 0] if only_unlabelled else idx
-            new_sem, new_inst = sem.copy(), inst.copy()
-            new_sem[sel] = _values(semantic, idx, only_unlabelled, sem)
-            if instance is not None:
-                new_inst[sel] = _values(instance, idx, only_unlabelled, sem)
-            return self._commit(c, label_set, frame, before, new_sem, new_inst, client, "edit",
-                                tool, params, selected=len(idx))
+
+        def write():
+            with self._write() as c:
+                before = _checked(self._locked(c, frame, label_set), frame, n_points)
+                sem, inst = before.semantic, before.instance
+                sel = idx[sem[idx] == 0] if only_unlabelled else idx
+                new_sem, new_inst = sem.copy(), inst.copy()
+                new_sem[sel] = _values(semantic, idx, only_unlabelled, sem)
+                if instance is not None:
+                    new_inst[sel] = _values(instance, idx, only_unlabelled, sem)
+                return self._commit(c, label_set, frame, before, new_sem, new_inst, client, "edit",
+                                    tool, params, selected=len(idx))
+        return _first_row_race(write)
 
     def replace(self, frame: str, semantic: np.ndarray, instance: np.ndarray, label_set: str = DEFAULT_SET,
                 client: str | None = None, tool: str = "import", params: dict | None = None,
@@ -205,10 +208,12 @@ class PointLabelStore:
         instance = np.asarray(instance, dtype=np.uint16)
         if semantic.shape != instance.shape or semantic.ndim != 1:
             raise PointlabelError("semantic and instance must be (N,) arrays of one length")
-        with self._write() as c:
-            before = _checked(self._locked(c, frame, label_set), frame, len(semantic))
-            return self._commit(c, label_set, frame, before, semantic, instance, client, "edit",
-                                tool, params, selected=len(semantic), dropped=dropped)
+        def write():
+            with self._write() as c:
+                before = _checked(self._locked(c, frame, label_set), frame, len(semantic))
+                return self._commit(c, label_set, frame, before, semantic, instance, client, "edit",
+                                    tool, params, selected=len(semantic), dropped=dropped)
+        return _first_row_race(write)
 
     # -- undo / redo ---------------------------------------------------------------------
     def undo(self, label_set: str = DEFAULT_SET, client: str | None = None, frame: str | None = None) -> OpResult | None:
@@ -277,6 +282,15 @@ class PointLabelStore:
             c.execute(update(O).where(O.c.label_set == label_set, O.c.client == (client or ""), O.c.kind == "edit",
                                       O.c.state == "undone").values(state="dropped"))
         return OpResult(str(frame), version, len(changed), selected, int(seq))
+
+
+def _first_row_race(write):
+    """Run a write; once more if another writer created the frame's row first (PostgreSQL:
+    two first ops on a frame both see no row; the second insert fails, its retry updates)."""
+    try:
+        return write()
+    except IntegrityError:
+        return write()
 
 
 def _frame_labels(row) -> FrameLabels:

@@ -88,3 +88,24 @@ def test_two_store_objects_on_one_database_see_each_others_ops(db_url):
     a.paint("f", N, [1], 10, client="x")
     b.paint("f", N, [2], 11, client="y")
     assert a.get("f").version == 2 and a.get("f").semantic[[1, 2]].tolist() == [10, 11]
+
+
+def test_concurrent_first_ops_on_a_frame_all_land(db_url):
+    """Threads painting disjoint points of a new frame at once: every op is kept, versions 1..n."""
+    import threading
+    stores = [PointLabelStore.open(db_url) for _ in range(4)]
+    errors = []
+
+    def paint(k):
+        try:
+            stores[k].paint("f", N, np.arange(k * 10, k * 10 + 10), 10 + k, client=f"c{k}")
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=paint, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    got = stores[0].get("f")
+    assert got.version == 4 and [int(got.semantic[k * 10]) for k in range(4)] == [10, 11, 12, 13]
