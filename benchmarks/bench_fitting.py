@@ -11,7 +11,8 @@ Run alone: `python benchmarks/bench_fitting.py`. Against ground truth:
 - beside each, the naive baseline: Open3D's minimal oriented bounding box of the same cluster;
 - pre-labelling recall and precision at BEV IoU 0.5 per class (class-specific, one-to-one);
 - propagation: BEV IoU after 10 sweeps carried without any correction, from the truth in
-  the first sweep (tracks with at least 100 points there);
+  the first sweep (tracks with at least 100 points there); and, started from the truth
+  turned by 180 degrees, the share of boxes that the track's motion turns to face forward;
 - speed on a ~120k-point sweep: click-to-fit (frame loaded), context build, pre-labelling;
 - one click per KITTI car (the 22 cars with >= 100 points, `kitti_car_rows`): at the label's
   centre, at random points of the car, in the BEV near the car (the app's seed: the cloud
@@ -390,7 +391,7 @@ def propagation_rows(contexts: dict, truths: dict, ids: list[str], poses: dict,
         return []
     ego = [np.linalg.inv(poses[b]) @ poses[a] for a, b in zip(ids[:steps], ids[1:steps + 1])]
     first = contexts[ids[0]]
-    per_class, blind = defaultdict(list), []
+    per_class, blind, turned, parked = defaultdict(list), [], [], []
     for truth in truths[ids[0]]:
         if points_in_box_mask(first.pts_lidar, truth.as_array()).sum() < 100:
             continue
@@ -401,7 +402,19 @@ def propagation_rows(contexts: dict, truths: dict, ids: list[str], poses: dict,
         boxes = propagate_track(truth, sweeps, ego_motions=ego)
         per_class[truth.label].append(float(bev_iou(boxes[-1].as_array(), last.as_array())[0, 0]))
         blind.append(float(bev_iou(propagate_track(truth, sweeps)[-1].as_array(), last.as_array())[0, 0]))
+        # the first box facing backwards (as a fit may): does the track's motion turn the rest?
+        backwards = propagate_track(truth.replace(yaw=truth.yaw + math.pi), sweeps, ego_motions=ego)
+        later = [next((t.yaw for t in truths[f] if t.track_id == truth.track_id), None) for f in ids[1:steps + 1]]
+        right = [math.cos(b.yaw - y) > 0 for b, y in zip(backwards, later) if y is not None]
+        if right:
+            (turned if _moves(truths, ids[:steps + 1], truth.track_id, poses) else parked).append(np.mean(right))
     rows = []
+    if turned:
+        rows.append((f"propagate from a box facing backwards: share facing forward, moving tracks "
+                     f"({len(turned)})", float(np.mean(turned)), "share"))
+    if parked:
+        rows.append((f"propagate from a box facing backwards: share facing forward, parked tracks "
+                     f"({len(parked)}; motion tells nothing)", float(np.mean(parked)), "share"))
     if blind:
         rows.append((f"propagate {steps} sweeps, no correction, no poses: median BEV IoU "
                      f"({len(blind)} tracks)", float(np.median(blind)), "IoU"))
@@ -413,6 +426,12 @@ def propagation_rows(contexts: dict, truths: dict, ids: list[str], poses: dict,
         rows.append((f"propagate {steps} sweeps {label}: median BEV IoU ({len(per_class[label])} tracks)",
                      float(np.median(per_class[label])), "IoU"))
     return rows
+
+
+def _moves(truths: dict, ids: list[str], track_id, poses: dict, min_travel: float = 1.0) -> bool:
+    """Does the track travel at least `min_travel` m in the world (poses) over `ids`?"""
+    world = [(poses[f] @ [*t.center, 1.0])[:2] for f in ids for t in truths[f] if t.track_id == track_id]
+    return len(world) >= 2 and float(np.hypot(*(world[-1] - world[0]))) >= min_travel
 
 
 if __name__ == "__main__":
