@@ -9,6 +9,9 @@ keeps history append-only on purpose; erasure is the one thing allowed to rewrit
   before, after)` of pointlabel.store, and the transaction bookkeeping left empty by the
   erasure: `txns(id)` (the SQLAlchemy store) or `undo_state(label_set, txn)` (the older one);
 - `qa_review` and `qa_review_log(label_set, annotation_id)` of pointlabel.qa.review;
+- the point-wise labels of pointlabel.pointlabels, `pointlabel_frames` and `pointlabel_ops`
+  (label_set, frame): erased with their frames; an op's `params` naming an erased box id
+  (the box tool's `box_id`) has the id replaced by "erased";
 - the audit line goes to pointlabel.privacy.access_log's table.
 
 Every other table is scanned for the erased ids before the commit: a table this module does
@@ -38,6 +41,8 @@ REQUIRED = {
 }
 TXN_TABLES = {"txns": "id", "undo_state": "txn"}  # optional: rows of a transaction, by this column
 REVIEW_TABLES = ("qa_review", "qa_review_log")  # optional: (label_set, annotation_id)
+POINT_TABLES = ("pointlabel_frames", "pointlabel_ops")  # optional: (label_set, frame)
+OPS_PARAMS = ("pointlabel_ops", "params")  # may name a cuboid (the box tool's box_id)
 HANDLED = set(REQUIRED) | set(TXN_TABLES) | set(REVIEW_TABLES) | {access_log.TABLE, "alembic_version"}
 
 
@@ -73,6 +78,7 @@ class ErasureReport:
     history_rows: int = 0
     undo_rows: int = 0
     review_rows: int = 0
+    point_label_rows: int = 0
     by_label_set: dict = field(default_factory=dict)
     frames: list = field(default_factory=list)  # frames the erased annotations were in
     files_deleted: int = 0
@@ -112,11 +118,13 @@ def erase(db_path: str | Path, selection: Selection, why: str, who: str | None =
         try:
             pairs = _select(cur, selection)
             _delete(cur, pairs, report)
+            _delete_point_labels(cur, selection, {aid for _, aid in pairs}, report)
             _refuse_unknown_copies(cur, {aid for _, aid in pairs})
             if data:
                 report.files_deleted = len(_data_files(dataset, selection.frames))
             detail = {"request": selection.describe(), "annotations": report.annotations,
                       "history_rows": report.history_rows, "review_rows": report.review_rows,
+                      "point_label_rows": report.point_label_rows,
                       "undo_rows": report.undo_rows, "by_label_set": report.by_label_set,
                       "frames": report.frames, "files": report.files_deleted, "data": bool(data),
                       "id_sha256": sorted(digest(aid) for _, aid in pairs)}
@@ -160,6 +168,7 @@ def _open(path: Path) -> sqlite3.Connection:
         raise PointlabelError("no annotation store here (nothing to erase)", path)
     try:
         db = sqlite3.connect(str(path), isolation_level=None, timeout=10.0)
+        db.text_factory = lambda b: b.decode("utf-8", "replace")  # other features' text is not ours to judge
         db.execute("PRAGMA secure_delete=ON")  # freed pages and cells are overwritten with zeros
         db.execute("PRAGMA temp_store=MEMORY")
         access_log.ensure_table(db)
@@ -243,6 +252,26 @@ def _delete(cur, pairs: set[tuple[str, str]], report: ErasureReport) -> None:
     cur.execute("DELETE FROM erase_ids")
 
 
+def _delete_point_labels(cur, selection: Selection, ids: set[str], report: ErasureReport) -> None:
+    """Point-wise labels of erased frames; erased ids named in point-label ops' params."""
+    tables = set(_tables(cur))
+    if selection.frames is not None:
+        sets = _label_sets(cur, selection) if selection.label_sets else None
+        for table in POINT_TABLES:
+            if table not in tables:
+                continue
+            for fid in selection.frames:
+                q, args = f"DELETE FROM {table} WHERE frame=?", [fid]
+                if sets is not None:
+                    q += f" AND label_set IN ({','.join('?' * len(sets))})"
+                    args += sets
+                report.point_label_rows += cur.execute(q, args).rowcount
+    table, col = OPS_PARAMS
+    if table in tables and col in _columns(cur, table):
+        for aid in ids:
+            cur.execute(f"UPDATE {table} SET {col}=replace({col}, ?, 'erased') WHERE instr({col}, ?) > 0", (aid, aid))
+
+
 def _refuse_unknown_copies(cur, ids: set[str]) -> None:
     """Any table this module does not handle (a newer store's, another feature's) that still
     holds an erased id stops the erasure: better nothing than a false promise."""
@@ -252,7 +281,10 @@ def _refuse_unknown_copies(cur, ids: set[str]) -> None:
     for table in _tables(cur):
         if table in HANDLED or table.startswith("sqlite_"):
             continue
-        cols = ", ".join(f'CAST("{c}" AS TEXT)' for c in _columns(cur, table))
+        info = list(cur.execute(f'PRAGMA table_info("{table}")'))
+        cols = ", ".join(f'CAST("{r[1]}" AS TEXT)' for r in info if "BLOB" not in (r[2] or "").upper())
+        if not cols:
+            continue
         for row in cur.execute(f'SELECT {cols} FROM "{table}"'):
             if any(v is not None and pattern.search(v) for v in row):
                 raise PointlabelError(f"table {table!r} holds erased annotations and pointlabel.privacy does not "

@@ -147,3 +147,18 @@ def test_refusals_change_nothing(tmp_path):
     with pytest.raises(PointlabelError, match="no annotation store"):
         erase(tmp_path / "none.sqlite", Selection(track=3), why="x")
     assert _file_bytes(db) == size
+
+
+def test_point_labels_go_with_their_frames_and_box_ids_are_scrubbed(tmp_path):
+    import numpy as np
+    from pointlabel.pointlabels.storage import PointLabelStore
+    db = tmp_path / "s.sqlite"
+    store, erased, _, _ = _fill(db)
+    points = PointLabelStore.for_store(store)
+    for fid in ("000000", "000001"):
+        points.paint(fid, 200, np.arange(20), 1, 3, tool="box", params={"box_id": erased[int(fid)]})
+    erase(db, Selection(track=3, label_sets=("default",)), why="request")
+    assert erased[0].encode() not in _file_bytes(db)
+    assert points.get("000000") is not None  # point labels are erased with frames, not tracks
+    report = erase(db, Selection(frames=("000000",)), why="request")
+    assert report.point_label_rows == 2 and points.get("000000") is None and points.get("000001") is not None
