@@ -155,13 +155,17 @@ export class BevView {
     }
   }
 
-  focus(center, radius) {
-    this.cx = center[0]; this.cy = center[1];
-    this.mpp = Math.max(this.mpp > 0 ? Math.min(this.mpp, 3 * Math.max(radius, 2) / Math.min(this.width, this.height)) : 0.05, 0.005);
+  centre(x, y) {
+    this.cx = x; this.cy = y;
     this.requestRender();
   }
 
   // -- pointer --------------------------------------------------------------------------------------
+  toScreen(x, y) {  // page pixels of a LiDAR-frame (x, y)
+    const r = this.renderer.domElement.getBoundingClientRect();
+    return [r.left + r.width / 2 + (x - this.cx) / this.mpp, r.top + r.height / 2 - (y - this.cy) / this.mpp];
+  }
+
   toWorld(e) {
     const r = this.renderer.domElement.getBoundingClientRect();
     return [this.cx + (e.clientX - r.left - r.width / 2) * this.mpp, this.cy - (e.clientY - r.top - r.height / 2) * this.mpp];

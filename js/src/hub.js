@@ -82,8 +82,10 @@ export class Hub {
   setSelection(sel) {
     const before = this.selection.id;
     this.selection = { id: (sel && sel.id) || null, vertex: sel && sel.vertex != null ? sel.vertex : null };
-    const origin = this._selectOrigin;
+    const listed = Date.now() - (this.listClickedAt || 0) < 3000;
+    const origin = this._selectOrigin || (listed ? "list" : "server");
     this._selectOrigin = null;
+    if (listed && this.selection.id) { this.listClickedAt = 0; }
     this.emit("selection", { changed: before !== this.selection.id, origin });
   }
 
@@ -93,7 +95,8 @@ export class Hub {
     setProps(this.ids.selection, { data: { id, vertex } });
   }
 
-  request(kind, data) {  // kind: fit | select | vertex
+  request(kind, data) {  // kind: fit | select | vertex (what comes back is the canvas' own selection)
+    this._selectOrigin = "canvas";
     const id = { fit: this.ids.fitRequest, select: this.ids.selectRequest, vertex: this.ids.vertexRequest }[kind];
     setProps(id, { data: { ...data, ts: Date.now() } });
   }
@@ -112,9 +115,14 @@ export class Hub {
     return true;
   }
 
+  // A handle drag released: the box as dragged, with the version it started from (the page's
+  // version of it plus this page's own changes to it still on their way).
   setBox(box) {
     this.preview = null;
-    this.enqueue({ op: "set", frame: this.frameId, id: box.id, center: box.center, size_lwh: box.size_lwh, yaw: box.yaw });
+    const stored = this.state && this.state.versions ? this.state.versions[box.id] : undefined;
+    const own = this.inflight.concat(this.queue).filter((o) => o.id === box.id && (o.op === "nudge" || o.op === "set")).length;
+    this.enqueue({ op: "set", frame: this.frameId, id: box.id, center: box.center, size_lwh: box.size_lwh, yaw: box.yaw,
+                   version: stored === undefined ? null : stored + own });
   }
 
   previewBox(box) {

@@ -47,19 +47,24 @@ function redrawAnnotations() {
 }
 
 hub.on("annotations", redrawAnnotations);
+// The BEV keeps the selection in view; the 3D view comes to it when the labeller picked it
+// from a list (objects, QA findings) or by Tab, not when it was clicked or fitted in a view.
 hub.on("selection", ({ changed, origin }) => {
   redrawAnnotations();
   const c = hub.selected();
   if (changed && c && c.type === "cuboid") {
-    if (canvas.bev) { canvas.bev.follow(c, origin !== "canvas"); }
-    if (origin !== "canvas" && canvas.view3d) { focusOn(c); }
+    if (canvas.bev) { canvas.bev.follow(c, origin === "list" || origin === "key"); }
+    if ((origin === "list" || origin === "key") && canvas.view3d) { focusOn(c); }
   }
 });
+document.addEventListener("click", (e) => {
+  if (e.target && e.target.closest && e.target.closest("#object-list, #review-list")) { hub.listClickedAt = Date.now(); }
+}, true);
 
 function focusOn(c) {
   const r = Math.hypot(...c.size_lwh) / 2;
   if (canvas.view3d) { canvas.view3d.focus(c.center, r); }
-  if (canvas.bev) { canvas.bev.focus(c.center, r); }
+  if (canvas.bev) { canvas.bev.follow(c, true); }
 }
 
 // -- frames -------------------------------------------------------------------------------------
@@ -157,8 +162,9 @@ document.addEventListener("keydown", onKey);
 // -- the clientside callbacks ---------------------------------------------------------------------
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   canvas: {
-    configure(config) {
+    configure(config, client) {
       hub.config = config;
+      if (client) { hub.client = client; }  // the page load's id (client-store): its edits are its own undo steps
       mountViews();
       return noUpdate();
     },
@@ -204,7 +210,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         if (hub.frameId !== f.frame) { setTimeout(go, 100); return; }
         const r = f.radius || 3;
         if (canvas.view3d) { canvas.view3d.focus([f.x, f.y, f.z], r); }
-        if (canvas.bev) { canvas.bev.focus([f.x, f.y, f.z], r); }
+        if (canvas.bev) { canvas.bev.centre(f.x, f.y); }
       };
       go();
       return noUpdate();

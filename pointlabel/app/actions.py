@@ -311,8 +311,11 @@ def add_vertex_at(session: AppSession, frame_id: str, sel: dict, click: dict, he
                   label: str) -> Outcome:
     """Polyline mode click: add a vertex to the selected polyline (after the selected vertex,
     else at its end), or start a new polyline. Height: the clicked point's ('point') or the
-    ground model's below it ('ground')."""
+    ground model's below it ('ground'). A BEV click (no z) puts the vertex where it was
+    clicked, at the height of the nearest point there (or the ground's)."""
     p = _seed(session, frame_id, click)
+    if click.get("z") is None:
+        p[:2] = (float(click["x"]), float(click["y"]))
     if height == "ground":
         p[2] = session.frame(frame_id).ground_z(p[:2])
     a = _selected(session, frame_id, sel)

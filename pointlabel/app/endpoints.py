@@ -79,9 +79,11 @@ def apply_ops(session, client: str | None, ops: list[dict]) -> dict:
     """Apply the page's queued edits in order, each its own change (one undo step), against
     the stored state (never the page's copy), so no key press is lost or reordered.
 
-    op: {"op": "nudge", "frame", "id", "action", "coarse", "vertex"?}
-        {"op": "set", "frame", "id", "center", "size_lwh", "yaw"}   (a handle drag released)
-        {"op": "undo" | "redo", "frame"}
+    op: {"op": "nudge", "frame", "id", "action", "coarse", "vertex"?}   (applied to the stored box)
+        {"op": "set", "frame", "id", "center", "size_lwh", "yaw", "version"?}   (a handle drag
+            released; `version`: the box's version the drag started from: a box someone else
+            changed since is not overwritten)
+        {"op": "undo" | "redo", "frame"}   (the client's own last change)
     -> {"state": page state of the last op's frame, "goto": frame index or None, "messages": [...]}
     """
     state, goto, messages = None, None, []
@@ -91,11 +93,13 @@ def apply_ops(session, client: str | None, ops: list[dict]) -> dict:
             raise ValueError(f"unknown frame {fid!r}")
         sel = {"id": op.get("id"), "vertex": op.get("vertex")}
         if kind == "nudge":
-            out = actions.nudge(session, fid, sel, str(op.get("action")), bool(op.get("coarse")))
+            out = actions.nudge(session.for_client(client), fid, sel, str(op.get("action")), bool(op.get("coarse")))
         elif kind == "set":
-            out = actions.set_box(session, fid, sel, op.get("center"), op.get("size_lwh"), op.get("yaw"))
+            seen = {"frame": fid, "versions": {sel["id"]: int(op["version"])}} if op.get("version") is not None else None
+            out = actions.set_box(session.for_client(client, seen), fid, sel, op.get("center"), op.get("size_lwh"),
+                                  op.get("yaw"))
         elif kind in ("undo", "redo"):
-            out = actions.undo(session, fid, redo=kind == "redo")
+            out = actions.undo(session.for_client(client), fid, redo=kind == "redo")
         else:
             raise ValueError(f"unknown op {kind!r}")
         if out.message:

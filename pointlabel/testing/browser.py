@@ -148,6 +148,9 @@ def rect(driver, element_id: str) -> tuple[float, float, float, float]:
 
 def screen_of(driver, xyz, view: str = "view3d") -> tuple[float, float]:
     """Page pixels where a LiDAR-frame point shows in the 3D view (or the BEV)."""
+    if view == "bev":
+        return tuple(driver.execute_script("return window.pointlabelCanvas.bev.toScreen(arguments[0], arguments[1])",
+                                           float(xyz[0]), float(xyz[1])))
     return tuple(driver.execute_script("""
       var c = window.pointlabelCanvas, v = c[arguments[1]], p = arguments[0];
       var r = v.renderer.domElement.getBoundingClientRect();

@@ -1,51 +1,23 @@
-"""Fixtures of the app tests: a served app in a thread, and a real headless Chromium.
+"""Fixtures of the app tests: a served app in a thread, and a real headless Chromium
+(pointlabel.testing.browser) with probes of what the canvas draws.
 
 Browser tests are marked `browser`; they need Debian's chromium and chromium-driver, which
-scripts/setup.sh installs. Software WebGL paints a 3D scatter slowly on this CPU-only
-machine, so waits are generous (60 s) and the tests use a small 3D point budget.
+scripts/setup.sh installs. Waits are generous (60 s): the machine is small and shared.
 """
 from __future__ import annotations
 
-import logging
 import os
-import socket
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", "--window-size=1366,900", "--enable-unsafe-swiftshader")
+from pointlabel.testing import browser
+from pointlabel.testing.browser import CHROME_ARGS, LiveServer  # noqa: F401  (benchmarks import them from here)
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 WAIT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """A Dash app served from a thread (werkzeug, threaded) on a free local port."""
-
-    def __init__(self, app):
-        from werkzeug.serving import make_server
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self._server = make_server("127.0.0.1", self.port, app.server, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -94,29 +66,47 @@ class Page:
             time.sleep(0.2)
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
-    GRAPH = """
-      var el = arguments[0] instanceof Element ? arguments[0] : document.getElementById(arguments[0]);
-      var g = el && (el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot'));
-    """
+    # -- the canvas (js/src): what it has drawn, read from the page -------------------------
+    def canvas(self, expr: str, *args):
+        """A JS expression over `c` (window.pointlabelCanvas) and `h` (its hub)."""
+        return self.js("var c = window.pointlabelCanvas, h = c && c.hub; return " + expr, *args)
 
-    def trace_length(self, graph, index: int) -> int:
-        """Points Plotly drew for trace `index` of a graph (-1: not drawn yet)."""
-        return self.js(self.GRAPH + """
-          if (!g || !g._fullData || !g._fullData[arguments[1]]) { return -1; }
-          var t = g._fullData[arguments[1]];
-          return t._length != null ? t._length : (t.x ? t.x.length : 0);""", graph, index)
+    def wait_canvas(self, expr: str, what: str = "", *args, timeout: float = WAIT):
+        return self.wait("var c = window.pointlabelCanvas, h = c && c.hub; return " + expr, timeout, what, *args)
 
-    def finite_points(self, graph, index: int) -> int:
-        """Finite (x, y) pairs of trace `index` (overlay paths have NaN gaps)."""
-        return self.js(self.GRAPH + """
-          if (!g || !g._fullData || !g._fullData[arguments[1]]) { return -1; }
-          var t = g._fullData[arguments[1]], n = 0;
-          if (!t.x) { return 0; }
-          for (var i = 0; i < t.x.length; i++) { if (isFinite(t.x[i]) && t.x[i] !== null && isFinite(t.y[i]) && t.y[i] !== null) { n++; } }
-          return n;""", graph, index)
+    def wait_frame(self, frame_id: str):
+        """The canvas shows frame_id: its sweep is on the GPU of the 3D view and the BEV."""
+        self.wait_canvas("c.loads > 0 && h.frameId === arguments[0] && c.view3d.points && c.bev.points && "
+                         "c.view3d.points.geometry.attributes.position.count === h.cloud.n", f"frame {frame_id}", frame_id)
 
-    def cameras(self):
-        return self.d.find_elements("css selector", ".camera .js-plotly-plot")
+    def points_drawn(self, view: str = "view3d") -> int:
+        return self.canvas(f"c.{view}.points ? c.{view}.points.geometry.attributes.position.count : -1")
+
+    def selected_drawn(self, view: str = "view3d"):
+        """The id of the annotation a view draws as selected (None: none)."""
+        return self.canvas(f"c.{view}.overlay.userData.selected ? c.{view}.overlay.userData.selected.id : null")
+
+    def camera_items(self, name: str = None) -> list:
+        """[(id, kind)] of what a camera draws over its image."""
+        return [tuple(x) for x in self.canvas(
+            "Object.values(c.cameras.views).filter(v => !arguments[0] || v.name === arguments[0])"
+            ".flatMap(v => v.paths.map(p => [p.id, p.kind]))", name)]
+
+    def screen_of(self, xyz, view: str = "view3d"):
+        return browser.screen_of(self.d, xyz, view)
+
+    def click_at(self, x: float, y: float):
+        browser.click(self.d, x, y)
+
+    def key(self, k: str, ctrl: bool = False, shift: bool = False):
+        """One real key press (DevTools input events: as from a keyboard)."""
+        codes = {"Tab": ("Tab", 9), "Escape": ("Escape", 27), "ArrowRight": ("ArrowRight", 39),
+                 "ArrowLeft": ("ArrowLeft", 37), "Enter": ("Enter", 13), "Delete": ("Delete", 46)}
+        code, vk = codes.get(k, (None, None))
+        browser.key(self.d, k, modifiers=(2 if ctrl else 0) | (8 if shift else 0), code=code, vk=vk)
+
+    def drag(self, start, end, steps: int = 12, button: str = "left"):
+        browser.drag(self.d, start, end, steps=steps, button=button)
 
     def press(self, *keys, ctrl: bool = False, shift: bool = False):
         """Real key presses on the page (focus taken off any field first)."""
@@ -173,23 +163,7 @@ class Page:
 
 @pytest.fixture(scope="session")
 def chrome():
-    for exe in (CHROMIUM, CHROMEDRIVER):
-        if not os.path.exists(exe):
-            pytest.fail(f"{exe} is missing: run scripts/setup.sh (installs chromium and chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in CHROME_ARGS:
-        opts.add_argument(a)
-    opts.add_argument(f"--user-data-dir={os.path.join(os.environ.get('TMPDIR', '/tmp'), f'pointlabel-chrome-{os.getpid()}')}")
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.set_page_load_timeout(WAIT)
-    driver.set_script_timeout(WAIT)
-    # The viewport a labeller's 1366x768 screen gives, exactly.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False})
+    driver = browser.chrome(WAIT)
     yield driver
     driver.quit()
 

@@ -158,12 +158,12 @@ def test_polyline_drawing(session):
     assert len(session.annotations(FRAME).polylines[0].vertices) == 3
     actions.set_label(session, FRAME, {"id": line.id}, "curb")
     assert session.annotations(FRAME).polylines[0].label == "curb"
-    # a BEV click (no z) takes the height of the nearest LiDAR point
+    # a BEV click (no z): the vertex where it was clicked, at the height of the nearest LiDAR point
     out = actions.add_vertex_at(session, FRAME, None, {"x": 10.0, "y": 2.0, "z": None}, "point", "lane")
     new = session.annotations(FRAME).get(out.selection["id"])
     xyz = session.frame(FRAME).xyz
     nearest = xyz[np.argmin(np.linalg.norm(xyz[:, :2] - [10.0, 2.0], axis=1))]
-    assert np.allclose(new.vertices[0], nearest, atol=1e-5)
+    assert np.allclose(new.vertices[0], (10.0, 2.0, nearest[2]), atol=1e-5)
 
 
 def test_selection_follows_its_track_across_frames(session):

@@ -19,7 +19,7 @@ def register(app, session) -> None:
     def clientside(name: str, *inputs):
         app.clientside_callback(ClientsideFunction("canvas", name), Output(ids.canvas_sink(name), "data"), *inputs)
 
-    clientside("configure", Input(ids.CONFIG, "data"))
+    clientside("configure", Input(ids.CONFIG, "data"), State(ids.CLIENT, "data"))
     clientside("frame", Input(ids.FRAME_SLIDER, "value"), State(ids.CONFIG, "data"))
     clientside("state", Input(ids.ANNOTATIONS, "data"))
     clientside("selection", Input(ids.SELECTION, "data"))
