@@ -51,6 +51,9 @@ export function installPaint(canvas) {
       const byName = {};
       for (const [id, name] of Object.entries(P.classes.labels)) { byName[name] = Number(id); }
       P.palette = PALETTE.map((n) => byName[n]).filter((v) => v !== undefined);
+      if (!P.palette.length) {  // a project's own class map: its first nine classes
+        P.palette = Object.keys(P.classes.labels).map(Number).filter((id) => id !== 0).sort((x, y) => x - y).slice(0, 9);
+      }
       if (P.classId === null) { P.classId = P.palette[0] !== undefined ? P.palette[0] : 1; }
       fillClassSelect();
       render();
