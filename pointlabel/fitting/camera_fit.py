@@ -59,7 +59,7 @@ class CameraFitConfig:
     candidate_tie: float = 0.05  # a farther candidate wins only if its 2D IoU is this much higher
     edge_border_px: float = 2.0  # a rectangle edge this close to the image border constrains nothing
     outside_weight: float = 4.0  # cost per share of the cluster's points outside the box
-    prior_weight: float = 0.5  # cost per metre of change from the fitted box (shift and size)
+    prior_weight: float = 0.05  # cost per metre of change from the fitted box (shift and size)
     max_shift: float = 1.5  # m: the search's reach along each box axis
     min_agreement_gain: float = 0.02  # keep the constrained box only if its 2D IoU gains this
 

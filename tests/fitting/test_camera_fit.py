@@ -125,3 +125,22 @@ def test_generated_sequence_distorted_wide_camera():
         rects.append(iou(fit_in_rectangle(ctx, sensor, box2d.ltrb).cuboid, truth))
     assert len(clicks) >= 3
     assert min(clicks) > 0.8 and min(rects) > 0.8
+
+
+def test_constrain_to_rectangle_restores_a_hidden_length(lidar):
+    """An oblique car whose fitted box came out 0.8 m short at its hidden far end: the
+    rectangle (the true box's projection) brings the box back to the truth, and the box
+    still holds the car's points."""
+    from pointlabel.fitting.camera_fit import constrain_to_rectangle, projected_iou
+    from pointlabel.fitting.classes import CLASS_PRIORS
+    truth = array_to_cuboids(lidar.box_on_ground(14, -3, 4.4, 1.8, 1.5, 0.5)[None])[0]
+    pts, hit = lidar.scan([truth.as_array()], az_limits=(-60, 60))
+    own = pts[hit == 0]
+    sensor = CameraSensor("front", PINHOLE, T_CAM_FROM_LIDAR)
+    rect = cuboid_box2d(sensor.lidar_to_cam(truth.corners()), PINHOLE).ltrb
+    heading = np.array([np.cos(0.5), np.sin(0.5), 0.0])
+    short = truth.replace(size_lwh=(3.6, 1.8, 1.5), center=np.asarray(truth.center) - 0.4 * heading)
+    fixed = constrain_to_rectangle(short, own, sensor, rect, CLASS_PRIORS["Car"])
+    assert projected_iou(fixed, sensor, rect) > projected_iou(short, sensor, rect) + 0.05
+    assert iou(fixed, truth) > iou(short, truth) + 0.05
+    assert points_in_box_mask(own, fixed.as_array(), margin=0.1).mean() > 0.95
