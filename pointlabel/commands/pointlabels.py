@@ -148,6 +148,8 @@ def cmd_compare_points(args, dataset, store) -> int:
     a, b = open_point_labels(args.a, plstore), open_point_labels(args.b, plstore)
     names = plstore.class_map(args.b if not Path(args.b).is_dir() else "default").names
     r = compare_point_labels(a, b, dataset, dataset.frame_ids, names)
+    if r.frames == 0:
+        raise PointlabelError(f"B ({b.name}) has no point labels for any frame of the dataset")
     if args.json:
         print(json.dumps(r.to_dict()))
         return 0
