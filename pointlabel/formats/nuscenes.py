@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from pyquaternion import Quaternion
+from scipy.spatial import cKDTree
 
 from calibration.transforms import invert, orthonormalize
 from calibration.undistort import pinhole_of, undistort_image
@@ -147,10 +148,9 @@ def export_nuscenes(dataset, labels, out: str | Path, version: str = VERSION, fr
                                "prev": "", "next": ""})
         _write_cameras(dataset, fid, t_us, out, log_name, sample, tb, sidecar)
         anns = labels.frame(fid)
-        for c in anns.cuboids:
-            if c.status == STATUS_REJECTED:
-                continue
-            _annotation(tb, sidecar, instances, summary, c, sample, fid, k, T_world_from_lidar, pts_lidar)
+        cuboids = [c for c in anns.cuboids if c.status != STATUS_REJECTED]
+        for c, n_pts in zip(cuboids, _point_counts(pts_lidar, cuboids)):
+            _annotation(tb, sidecar, instances, summary, c, sample, fid, k, T_world_from_lidar, n_pts)
         extra = [a.to_dict() for a in (*anns.polylines, *anns.dontcares)]
         if extra:
             sidecar["extra"][fid] = extra
@@ -233,7 +233,19 @@ def _write_cameras(dataset, fid, t_us, out, log_name, sample, tb: _Tables, sidec
                                "filename": rel, "prev": "", "next": ""})
 
 
-def _annotation(tb: _Tables, sidecar, instances, summary, c, sample, fid, k, T_world_from_lidar, pts_lidar) -> None:
+def _point_counts(pts_lidar: np.ndarray, cuboids) -> list[int]:
+    """LiDAR returns inside each cuboid (`num_lidar_pts`): candidates from a KD-tree ball
+    around each centre, then the exact oriented-box test."""
+    if not cuboids or not len(pts_lidar):
+        return [0] * len(cuboids)
+    tree = cKDTree(pts_lidar)
+    centres = np.array([c.center for c in cuboids])
+    radii = np.array([np.linalg.norm(c.size_lwh) / 2 for c in cuboids])
+    near = tree.query_ball_point(centres, radii)
+    return [int(points_in_cuboid_mask(pts_lidar[idx], c).sum()) if idx else 0 for c, idx in zip(cuboids, near)]
+
+
+def _annotation(tb: _Tables, sidecar, instances, summary, c, sample, fid, k, T_world_from_lidar, n_pts: int) -> None:
     category = nmap.category_of(c.label)
     if category is None:
         category = nmap.FALLBACK
@@ -251,7 +263,7 @@ def _annotation(tb: _Tables, sidecar, instances, summary, c, sample, fid, k, T_w
            "attribute_tokens": [token("attribute", a) for a in nmap.attributes_of(c.label, category, c.attributes)],
            "translation": [float(v) for v in box_world.center], "size": [float(w), float(l), float(h)],
            "rotation": [float(q.w), float(q.x), float(q.y), float(q.z)], "prev": "", "next": "",
-           "num_lidar_pts": int(points_in_cuboid_mask(pts_lidar, c).sum()), "num_radar_pts": 0, "_k": k}
+           "num_lidar_pts": n_pts, "num_radar_pts": 0, "_k": k}
     tb.add("sample_annotation", rec)
     inst["_anns"].append(rec)
     sidecar["annotations"][rec["token"]] = {"id": c.id, "label": c.label, "track_id": c.track_id, "status": c.status,

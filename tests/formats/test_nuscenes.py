@@ -21,6 +21,7 @@ from pointlabel.datasets.detect import open_dataset  # noqa: E402
 from pointlabel.errors import PointlabelError  # noqa: E402
 from pointlabel.formats.nuscenes import SIDECAR, export_nuscenes  # noqa: E402
 from pointlabel.formats.nuscenes_import import import_nuscenes  # noqa: E402
+from pointlabel.geometry.boxes import points_in_cuboid_mask  # noqa: E402
 from pointlabel.formats.nuscenes_map import attributes_of, category_of, from_nuscenes  # noqa: E402
 from pointlabel.labelsets import ReferenceSet  # noqa: E402
 from pointlabel.store import AnnotationStore  # noqa: E402
@@ -91,8 +92,12 @@ def test_lidar_boxes_match_ours(sample, exported, nusc):
             assert d.min(axis=1).max() < 1e-6
             n += 1
     assert n == len(ours)
-    # The sweep file: float32 x5, LiDAR frame, what the dataset holds.
+    # num_lidar_pts is the exact count of returns in the oriented box.
     cloud = sample.load_cloud("000004")
+    for token in nusc.sample[4]["anns"]:
+        _, c = ours[sidecar["annotations"][token]["id"]]
+        assert nusc.get("sample_annotation", token)["num_lidar_pts"] == points_in_cuboid_mask(cloud.xyz, c).sum()
+    # The sweep file: float32 x5, LiDAR frame, what the dataset holds.
     pc = LidarPointCloud.from_file(nusc.get_sample_data_path(nusc.sample[4]["data"]["LIDAR_TOP"]))
     np.testing.assert_allclose(pc.points[:3].T, cloud.xyz, atol=1e-6)
     np.testing.assert_allclose(pc.points[3], cloud.intensity, atol=1e-6)
