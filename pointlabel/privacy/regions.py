@@ -102,3 +102,19 @@ def box_regions(anns: FrameAnnotations, sensor: CameraSensor) -> list[Redaction2
 def drawn_regions(anns: FrameAnnotations, camera: str) -> list[Redaction2D]:
     """The frame's stored 2D redact annotations of one camera (all but rejected ones)."""
     return [r for r in anns.redactions if r.camera == camera and r.status != STATUS_REJECTED]
+
+
+def drawn_region(camera: str, uv_shown, image_size: tuple[int, int], shown_size: tuple[int, int] | None = None,
+                 label: str = "other", source: str = "drawn") -> Redaction2D:
+    """The 2D redact annotation of a gesture on a camera image as shown (e.g. downscaled in the
+    app): `uv_shown` (K, 2) shown pixels, two points = a box's opposite corners, three or more =
+    a polygon; scaled to the recorded image (`image_size` (W, H) vs `shown_size`) and clipped
+    to it. Store it with `store.put(frame_id, region)` like any annotation."""
+    uv = np.asarray(uv_shown, dtype=float).reshape(-1, 2)
+    W, H = image_size
+    sw, sh = shown_size or image_size
+    uv = np.clip(uv * [W / sw, H / sh], 0, [W - 1, H - 1])
+    if len(uv) == 2:
+        (l, t), (r, b) = uv.min(0), uv.max(0)
+        return Redaction2D(camera, box_xyxy=(l, t, r, b), label=label, source=source)
+    return Redaction2D(camera, polygon=[tuple(p) for p in uv], label=label, source=source)

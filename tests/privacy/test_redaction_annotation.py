@@ -43,3 +43,13 @@ def test_stored_versioned_undone_and_reviewed(tmp_path):
     v = book.set_verdict(r.id, "rejected", "misses the chin")
     assert v.frame == "000000" and v.version == 3
     assert book.rejected()[0].annotation == r.id
+
+
+def test_a_gesture_on_a_shown_image_becomes_a_region_of_the_recorded_image():
+    from pointlabel.privacy.regions import drawn_region
+    box = drawn_region("front", [(120, 80), (60, 20)], (1920, 1080), shown_size=(960, 540), label="face")
+    assert box.box_xyxy == (120.0, 40.0, 240.0, 160.0) and box.label == "face" and box.source == "drawn"
+    poly = drawn_region("front", [(0, 0), (2000, 10), (50, 600)], (960, 540))
+    assert poly.polygon == ((0.0, 0.0), (959.0, 10.0), (50.0, 539.0))
+    with pytest.raises(ValueError):
+        drawn_region("front", [(5, 5), (5, 9)], (960, 540))  # a zero-width box is no region
