@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from pointlabel.fitting.context import FrameContext
 from pointlabel.fitting.fit import canonical_yaw, closeness_heading, fit_cuboid
@@ -258,3 +260,25 @@ def test_kitti_22_cars_one_click(kitti_frames):
     assert len(point_ious) == 22
     for ious in (np.array(point_ious), np.array(bev_ious)):
         assert np.mean(ious >= 0.7) >= 0.8 and np.median(ious) >= 0.8
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-20, 20), st.floats(-20, 20), st.floats(-math.pi, math.pi),
+       st.floats(0.5, 6.0), st.floats(0.5, 3.0), st.floats(-8, 8), st.floats(-8, 8),
+       st.floats(-math.pi, math.pi), st.floats(-10, 10), st.floats(-10, 10))
+def test_footprint_distance_properties(x, y, yaw, l, w, px, py, turn, tx, ty):
+    """Zero exactly inside the footprint (as points_in_box_mask says), and unchanged when
+    the box and the point move together (a yaw turn and a shift)."""
+    from pointlabel.fitting.fit import footprint_distance
+    from pointlabel.model import Cuboid
+    box = Cuboid(center=(x, y, 0.0), size_lwh=(l, w, 1.5), yaw=yaw)
+    p = np.array([x + px, y + py])
+    d = footprint_distance(box, p)
+    inside = points_in_box_mask(np.array([[*p, 0.0]]), box.as_array())[0]
+    assume(abs(d) > 1e-6 or inside)  # on the edge itself either answer is right
+    assert (d == 0.0) == inside
+    T = np.eye(4)
+    T[:2, :2] = [[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]]
+    T[:2, 3] = (tx, ty)
+    moved = T[:2, :2] @ p + T[:2, 3]
+    assert footprint_distance(box.transformed(T), moved) == pytest.approx(d, abs=1e-9)
