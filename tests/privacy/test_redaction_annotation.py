@@ -53,3 +53,16 @@ def test_a_gesture_on_a_shown_image_becomes_a_region_of_the_recorded_image():
     assert poly.polygon == ((0.0, 0.0), (959.0, 10.0), (50.0, 539.0))
     with pytest.raises(ValueError):
         drawn_region("front", [(5, 5), (5, 9)], (960, 540))  # a zero-width box is no region
+
+
+def test_the_app_object_list_shows_a_redaction_row():
+    """A frame holding a redaction must not break the app's object list (it lists it, with
+    its camera, so it can be reviewed)."""
+    from pointlabel.app.layout.objects import rows
+    from pointlabel.model import Cuboid
+    anns = [Cuboid((5, 0, 0), (4, 2, 1.5), 0.0).to_dict(),
+            Redaction2D("front", box_xyxy=(1, 2, 30, 40), label="face").to_dict()]
+    body = rows(anns, {}, None)[1].children
+    assert len(body) == 2
+    cells = [c.children for c in body[1].children]
+    assert cells[0] == "▨" and cells[1] == "face" and cells[3] == "front"

@@ -42,9 +42,10 @@ def rows(state_annotations: list[dict], points_inside: dict, selected_id: str | 
         v = verdicts.get(a["id"])
         if only_rejected and not (v and v["verdict"] == "rejected"):
             continue
-        kind = "▭" if a["type"] == "cuboid" else "⌇"
+        kind = {"cuboid": "▭", "polyline": "⌇"}.get(a["type"], "▨")  # ▨: a 2D redact region
         status = a.get("status", "")
-        pts = points_inside.get(a["id"], "") if a["type"] == "cuboid" else f"{len(a['vertices'])} v"
+        pts = (points_inside.get(a["id"], "") if a["type"] == "cuboid" else
+               f"{len(a['vertices'])} v" if a["type"] == "polyline" else a.get("camera", ""))
         cls = "row" + (" selected" if a["id"] == selected_id else "") + f" status-{status}" + \
             (f" verdict-{v['verdict']}" if v else "")
         body.append(html.Tr(id=ids.object_row(a["id"]), n_clicks=0, className=cls, children=[
