@@ -56,10 +56,12 @@ def validate(doc: dict, source: str = "<openlabel>") -> None:
 
 
 # -- export ------------------------------------------------------------------------------------
-def _object_uid(a, kind: str) -> tuple:
-    """Grouping key of an annotation's object: tracks by (kind, track id, label)."""
-    if a.track_id is not None and kind != "bbox":
-        return ("track", kind, int(a.track_id), a.label)
+def _object_key(kind: str, a) -> tuple:
+    """Grouping key of an annotation's object: a track by (kind, track id, label); anything
+    untracked (DontCare regions always) on its own."""
+    track = getattr(a, "track_id", None)
+    if track is not None:
+        return ("track", kind, int(track), a.label)
     return ("single", kind, a.id)
 
 
@@ -120,10 +122,9 @@ def encode(dataset, labels, frames=None) -> dict:
                  + [("poly3d", p, _poly_data(p, lidar)) for p in anns.polylines]
                  + [("bbox", d, _bbox_data(d, camera)) for d in anns.dontcares])
         for kind, a, data in items:
-            label = DONTCARE if kind == "bbox" else a.label
-            key = _object_uid(a if kind != "bbox" else _Untracked(a.id, label), kind)
-            g = groups.setdefault(key, {"label": label, "track": key[2] if key[0] == "track" else None,
-                                        "frames": {}})
+            key = _object_key(kind, a)
+            g = groups.setdefault(key, {"label": DONTCARE if kind == "bbox" else a.label,
+                                        "track": key[2] if key[0] == "track" else None, "frames": {}})
             g["frames"].setdefault(index, {}).setdefault(kind, []).append(data)
             if key not in order.setdefault(index, []):
                 order[index].append(key)  # a frame lists its objects in the frame's own order
@@ -157,11 +158,6 @@ def encode(dataset, labels, frames=None) -> dict:
     if fids:
         doc["openlabel"]["frame_intervals"] = [{"frame_start": 0, "frame_end": len(fids) - 1}]
     return doc
-
-
-class _Untracked:
-    def __init__(self, aid, label):
-        self.id, self.label, self.track_id = aid, label, None
 
 
 def _pointers(frames: dict) -> dict:

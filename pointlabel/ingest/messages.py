@@ -116,10 +116,10 @@ def compressed_image(msg) -> tuple[str, bytes]:
 # -- CameraInfo --------------------------------------------------------------------------------
 def camera_model(info) -> PinholeCamera:
     """sensor_msgs/CameraInfo -> PinholeCamera (K, size, OpenCV k1 k2 p1 p2 k3)."""
-    K = np.asarray(getattr(info, "k", None) if hasattr(info, "k") else info.K, dtype=float).reshape(-1)
+    K = np.asarray(info.k if hasattr(info, "k") else info.K, dtype=float).reshape(-1)  # ROS 2: k, ROS 1: K
     if K.size != 9 or not K.any():
         raise ValueError("CameraInfo has no intrinsic matrix K")
-    d = np.asarray(getattr(info, "d", None) if hasattr(info, "d") else info.D, dtype=float).reshape(-1)
+    d = np.asarray(info.d if hasattr(info, "d") else info.D, dtype=float).reshape(-1)
     model = str(info.distortion_model).lower()
     if d.size == 0 or not d.any():
         dist = None

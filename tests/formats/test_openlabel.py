@@ -304,3 +304,43 @@ def test_cli_export_and_import(sample, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("pointlabel: error: ") and "'metadata' is a required property" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_per_frame_calibration_and_camera_coordinates(kitti_root):
+    """KITTI has a calibration per frame: frames whose camera differs from the first carry it
+    as frame transforms and intrinsics; a cuboid written in that camera's coordinate system
+    comes back into the LiDAR frame through the frame's own transform."""
+    ds = open_dataset(kitti_root)
+    doc = encode(ds, ReferenceSet(ds))
+    validate(doc)
+    ol = doc["openlabel"]
+    T0 = ds.rig(ds.frame_ids[0])["image_2"].T
+    differing = 0
+    for index, fid in enumerate(ds.frame_ids):
+        cam = ds.rig(fid)["image_2"]
+        props = ol["frames"][str(index)]["frame_properties"]
+        if np.allclose(cam.T, T0, atol=1e-12):
+            assert "transforms" not in props
+            continue
+        differing += 1
+        t = props["transforms"]["image_2_to_velodyne"]
+        assert (t["src"], t["dst"]) == ("image_2", "velodyne")
+        np.testing.assert_allclose(np.reshape(t["transform_src_to_dst"]["matrix4x4"], (4, 4)), invert(cam.T))
+        K = np.reshape(props["streams"]["image_2"]["stream_properties"]["intrinsics_pinhole"]["camera_matrix"], (3, 4))
+        np.testing.assert_allclose(K[:, :3], cam.camera.K_matrix)
+        # Rewrite this frame's first cuboid in image_2 coordinates.
+        uid, entry = next((u, e) for u, e in ol["frames"][str(index)]["objects"].items()
+                          if "cuboid" in e["object_data"])
+        data = entry["object_data"]["cuboid"][0]
+        c = next(a for a in ReferenceSet(ds).frame(fid).cuboids
+                 if a.id == {x["name"]: x["val"] for x in data["attributes"]["text"]}["annotation_id"])
+        from scipy.spatial.transform import Rotation  # matrices, not Euler angles: in a camera frame
+        R_cam = cam.T[:3, :3] @ c.rotation  # an upright box sits at the pitch = 90 degree gimbal lock
+        centre_cam = cam.T[:3, :3] @ c.center + cam.T[:3, 3]
+        data["val"] = [*centre_cam, *Rotation.from_matrix(R_cam).as_quat(), *c.size_lwh]
+        data["coordinate_system"] = "image_2"
+        frames, _ = decode(doc, ds)
+        back = next(a for a in frames[fid].cuboids if a.id == c.id)
+        # KITTI's Tr_velo_to_cam is orthonormal to ~1e-7 only: 75 m away that is a few um.
+        np.testing.assert_allclose(back.corners(), c.corners(), atol=1e-5)
+    assert differing >= 3  # the sample frames come from several drives
