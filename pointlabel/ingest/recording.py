@@ -42,7 +42,12 @@ class BagRecording:
         with self._open() as reader:
             conns = [c for c in reader.connections if c.topic in wanted]
             for conn, t_ns, raw in reader.messages(connections=conns):
-                yield conn.topic, _normal_type(conn.msgtype), int(t_ns), reader.deserialize(raw, conn.msgtype)
+                try:
+                    msg = reader.deserialize(raw, conn.msgtype)
+                except Exception as e:  # rosbags' SerdeError and friends
+                    raise PointlabelError(f"{conn.topic} at {t_ns} ns: cannot decode "
+                                          f"({e.__class__.__name__}: {e})", self.path) from None
+                yield conn.topic, _normal_type(conn.msgtype), int(t_ns), msg
 
 
 class McapRecording:
@@ -69,7 +74,15 @@ class McapRecording:
         from mcap_ros2.decoder import DecoderFactory
         with open(self.path, "rb") as f:
             reader = make_reader(f, decoder_factories=[DecoderFactory()])
-            for schema, channel, message, decoded in reader.iter_decoded_messages(topics=list(topics)):
+            messages = reader.iter_decoded_messages(topics=list(topics))
+            while True:
+                try:
+                    schema, channel, message, decoded = next(messages)
+                except StopIteration:
+                    return
+                except Exception as e:  # the mcap package's record and decoding errors
+                    raise PointlabelError(f"cannot read a message ({e.__class__.__name__}: {e})",
+                                          self.path) from None
                 yield channel.topic, _normal_type(schema.name), int(message.log_time), decoded
 
 

@@ -178,12 +178,26 @@ def write_mcap(path, drop=()):
     return path
 
 
+def write_bag_mcap_storage(path, drop=()):
+    """A rosbag2 folder whose storage is MCAP (ros2 bag record -s mcap)."""
+    from rosbags.rosbag2 import StoragePlugin
+    ev = events(drop)
+    with BagWriter(path, version=9, storage_plugin=StoragePlugin.MCAP) as w:
+        conns = {}
+        for t_ns, topic, ty, msg in ev:
+            if topic not in conns:
+                conns[topic] = w.add_connection(topic, ty, typestore=TS)
+            w.write(conns[topic], t_ns, TS.serialize_cdr(msg, ty))
+    return path
+
+
 WRITERS = {"bag": lambda d, drop=(): write_bag(d / "rec_bag", drop),
+           "bag-mcap-storage": lambda d, drop=(): write_bag_mcap_storage(d / "rec_bag_mcap", drop),
            "mcap": lambda d, drop=(): write_mcap(d / "rec.mcap", drop)}
 
 
 # -- the tests -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("kind", ["bag", "mcap"])
+@pytest.mark.parametrize("kind", ["bag", "mcap", "bag-mcap-storage"])
 def test_ingest_and_open(kind, tmp_path):
     rec = WRITERS[kind](tmp_path)
     summary = ingest(rec, tmp_path / "native", world_frame="odom")
@@ -247,7 +261,16 @@ def test_not_a_recording_and_no_overwrite(tmp_path):
     (tmp_path / "junk.mcap").write_bytes(b"not an mcap file at all")
     with pytest.raises(PointlabelError, match="cannot read the MCAP file"):
         ingest(tmp_path / "junk.mcap", tmp_path / "out")
+    bag = write_bag(tmp_path / "bag")
+    (next(bag.glob("*.db3"))).write_bytes(b"garbage")
+    with pytest.raises(PointlabelError, match="cannot read the ROS 2 bag"):
+        ingest(bag, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
     rec = write_mcap(tmp_path / "rec.mcap")
+    cut = tmp_path / "cut.mcap"  # a recording cut short (the recorder was killed)
+    cut.write_bytes(rec.read_bytes()[: rec.stat().st_size // 2])
+    with pytest.raises(PointlabelError, match="cut.mcap: (cannot read|the MCAP file has no summary)"):
+        ingest(cut, tmp_path / "out")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.txt").write_text("mine")
     with pytest.raises(PointlabelError, match="not overwriting"):
