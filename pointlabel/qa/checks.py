@@ -28,6 +28,7 @@ from pointlabel.qa.frames import FrameGeometry, FrameInput
 from pointlabel.qa.geometry_checks import (check_classes, check_overlaps, check_points, check_polylines,
                                            check_sizes)
 from pointlabel.qa.guidelines import Guidelines, default_guidelines
+from pointlabel.qa.point_checks import check_label_points
 from pointlabel.qa.temporal import check_tracks
 
 
@@ -37,22 +38,24 @@ def config_for(guidelines: Guidelines, config: CheckConfig | None = None) -> Che
 
 
 def check_frame(frame: FrameInput, guidelines: Guidelines | None = None, config: CheckConfig | None = None,
-                fov: str = "all") -> list[Finding]:
+                fov: str = "all", ground=None) -> list[Finding]:
     """All per-frame checks of one frame (what the app re-runs after an edit; the track checks
-    need the neighbouring frames: run_checks or temporal.check_tracks)."""
+    need the neighbouring frames: run_checks or temporal.check_tracks). `ground`: the sweep's
+    GroundModel when the caller has it already."""
     guidelines = guidelines or default_guidelines()
-    return _check_frame(frame, guidelines, config_for(guidelines, config), fov)[0]
+    return _check_frame(frame, guidelines, config_for(guidelines, config), fov, ground)[0]
 
 
-def _check_frame(frame, guidelines, config, fov) -> tuple[list[Finding], dict[str, str]]:
+def _check_frame(frame, guidelines, config, fov, ground=None) -> tuple[list[Finding], dict[str, str]]:
     """(findings, annotation id -> KITTI difficulty) of one frame."""
     cubs = frame.cuboids
     views = project_views(cubs, frame.rig)
     out = check_classes(frame, guidelines) + check_sizes(frame, guidelines) + check_overlaps(frame, config)
     out += check_consistency(frame, config, views)
     if frame.pts_lidar is not None and len(frame.pts_lidar):
-        geo = FrameGeometry(frame.pts_lidar, cubs)
+        geo = FrameGeometry(frame.pts_lidar, cubs, ground)
         out += check_points(frame, geo, guidelines, config)
+        out += check_label_points(frame, geo, guidelines, config)
         out += check_polylines(frame, geo, config)
         out += check_completeness(frame, geo, guidelines, config, fov)
     level = {}

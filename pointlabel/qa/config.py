@@ -10,6 +10,7 @@ class CheckConfig:
     # 2D/3D consistency: IoU of the projected cuboid's 2D box with the file's 2D box
     box2d_iou_warning: float = 0.5
     box2d_iou_error: float = 0.25
+    alpha_tolerance_deg: float = 20.0  # the box's observation angle against the file's own
     # ground contact: bottom of the box against the ground returns around it
     ground_warning: float = 0.3
     ground_error: float = 0.5
@@ -24,6 +25,29 @@ class CheckConfig:
     outside_share: float = 0.4
     outside_min_points: int = 10
     object_min_height: float = 0.3  # returns higher than this above the ground are "object"
+    # label vs its points (point_checks): a face may be off by face_tolerance + per_m x range
+    # (+ 0.5 / sqrt(returns)) for a warning, face_error_factor times that for an error
+    points_reach: float = 2.0  # m around the box searched for its object's returns
+    points_min_returns: int = 10  # fewer object returns: nothing is said
+    points_error_returns: int = 25  # fewer: a warning at most
+    points_top_returns: int = 50  # fewer: an empty margin at the top says nothing (rings too sparse)
+    points_own_share: float = 0.3  # a cluster with this share inside the box is its object's
+    points_gap: float = 1.0  # m (+1 % of the range): a wider gap past a face ends the object
+    points_touch_reach: float = 0.3  # m: of a bigger cluster only the returns this near the box count
+    points_skip_classes: tuple = ("Misc", "DontCare")  # too varied to judge against their points
+    face_tolerance: float = 0.1
+    face_tolerance_per_m: float = 0.006
+    face_error_factor: float = 1.5  # (vertical) an error is this many tolerances off
+    empty_factor: float = 1.5  # an empty margin may be this many tolerances wide, returns past a face one
+    top_loose: float = 0.25  # m: an empty margin above the highest return allowed (roof between rings)
+    end_loose: float = 0.3  # m more allowed for an empty margin at an end than for returns past it
+    side_loose: float = 0.1  # the same at a side (KITTI's labelled cars: ends up to 0.46 m, sides 0.23)
+    vertical_tolerance: float = 0.12
+    vertical_tolerance_per_m: float = 0.004
+    heading_tolerance_deg: float = 12.0
+    front_drop_error: float = 0.15  # m: a vehicle's front this much higher than its rear is backwards
+    # heading against the track's motion (temporal)
+    motion_min_speed: float = 2.0  # m/s: slower tracks say nothing about their heading
     # polylines
     polyline_return_dist: float = 0.5
     polyline_ground_dist: float = 0.3

@@ -4,7 +4,11 @@
   `attributes["kitti"]["bbox"]`, which belongs to image_2, or `attributes["box2d"]` =
   {camera: [left, top, right, bottom]} from another 2D source), the IoU of that box with the
   projected, clipped 2D box of the cuboid (calibration.projection.cuboid_box2d);
-- outside_cameras: the cuboid projects into no camera image at all.
+- outside_cameras: the cuboid projects into no camera image at all;
+- heading_alpha: an imported KITTI line's own observation angle (`alpha`) against the one the
+  cuboid gives (alpha = rotation_y - atan2(x, z) in image_2's camera frame). The two differ by
+  the file's rounding (up to ~0.05 rad); a half turn (the box facing backwards) is an error,
+  as a 2D box off its cuboid is.
 
 Projection goes LiDAR -> camera with each camera's T_cam_from_lidar, edges clipped at the near
 plane before projecting (so boxes half behind a camera are handled), as the renderer does.
@@ -125,9 +129,36 @@ def check_consistency(frame: FrameInput, config: CheckConfig,
                                  f"projected 3D box {where} {cam} (IoU {iou:.2f}); "
                                  f"2D box {[round(v, 1) for v in ref]}"
                                  + ("" if proj is None else f", projected {[round(v, 1) for v in proj.ltrb]}")))
+        out += _check_alpha(frame.frame_id, c, rig, config)
         if not seen:
             sev = WARNING if refs else INFO
             out.append(about(frame.frame_id, c, "outside_cameras", sev, len(rig.cameras),
                              f"projects into none of {', '.join(rig.camera_names)}"
                              + (" although it has a 2D box" if refs else "")))
     return out
+
+
+def cuboid_alpha(cuboid, sensor) -> float:
+    """The observation angle (rad, [-pi, pi)) of a cuboid in a camera: KITTI's rotation_y (yaw
+    about the camera's y, from the heading vector) minus the azimuth atan2(x, z) of its centre."""
+    R = sensor.T[:3, :3]
+    d = R @ np.array([np.cos(cuboid.yaw), np.sin(cuboid.yaw), 0.0])
+    x, _, z = sensor.lidar_to_cam(np.asarray(cuboid.center, dtype=float)[None])[0]
+    return float((-np.arctan2(d[2], d[0]) - np.arctan2(x, z) + np.pi) % (2 * np.pi) - np.pi)
+
+
+def _check_alpha(frame_id, cuboid, rig: Rig, config: CheckConfig) -> list[Finding]:
+    kitti = cuboid.attributes.get("kitti")
+    if not isinstance(kitti, dict) or kitti.get("alpha") is None or KITTI_CAMERA not in rig.cameras:
+        return []
+    alpha = float(kitti["alpha"])
+    if alpha <= -9:  # -10: KITTI's "not given"
+        return []
+    off = abs((cuboid_alpha(cuboid, rig[KITTI_CAMERA]) - alpha + np.pi) % (2 * np.pi) - np.pi)
+    deg = float(np.degrees(off))
+    if deg <= config.alpha_tolerance_deg:
+        return []
+    sev = ERROR if deg > 90 else WARNING
+    hint = "turn it 180 deg" if deg > 135 else ("turn it 90 deg" if deg > 45 else f"turn it {deg:.0f} deg")
+    return [about(frame_id, cuboid, "heading_alpha", sev, round(deg, 1),
+                  f"the file's observation angle is {alpha:.2f} rad, the box's {deg:.0f} deg off it: {hint}")]

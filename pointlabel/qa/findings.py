@@ -36,6 +36,13 @@ CHECKS = {
     "duplicate_track_id": "two cuboids of one frame share a track id (value: how many)",
     "track_class_change": "a track changes class (value: the track's usual class)",
     "missed_object": "an above-ground cluster no box covers (value: number of points)",
+    "points_misfit": "the box's faces disagree with its object's returns (value: largest offset in m)",
+    "points_turned": "the object's long side runs across the box (value: 90, degrees to turn)",
+    "points_heading": "the returns run at an angle to the box's heading (value: degrees)",
+    "points_vertical": "the box's bottom or top disagrees with the ground and the highest return (value: m)",
+    "points_backwards": "the box's front is higher than its rear, for a vehicle (value: m)",
+    "heading_motion": "a track moves against or across its boxes' heading (value: degrees off the motion)",
+    "heading_alpha": "the box's heading disagrees with the imported file's own observation angle (value: deg)",
 }
 
 

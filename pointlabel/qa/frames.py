@@ -19,7 +19,7 @@ from calibration.rig import Rig
 from pointlabel.geometry.ground import GroundModel, estimate_ground
 from pointlabel.model import STATUS_REJECTED, FrameAnnotations
 
-MAX_GROW = 1.5  # m: the largest growth of a box any check asks for
+MAX_GROW = 2.0  # m: the largest growth of a box any check asks for
 X_BUCKETS_PER_M = 4  # points are sorted by x in buckets this fine
 
 

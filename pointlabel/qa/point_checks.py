@@ -1,0 +1,544 @@
+"""Label vs its points: does each box hold the object whose returns are in and around it?
+
+Per cuboid (LiDAR frame; the sensor at the origin), `measure` gathers the object's returns:
+the above-ground points over the box's footprint grown by `points_reach`, in no other box,
+clustered (`fitting.cluster.components`), keeping the clusters that are mostly the box's own
+(a share of them inside it). In the box's own axes (x along its length, y to its left, z up)
+it then measures, face by face, how far the object's returns reach past the face (positive)
+or stop short of it (negative: an empty margin inside the box), the ground under the box (the
+ground returns around it) against its bottom, and the highest return over its footprint
+against its top; and the object's own heading (`fitting.fit.closeness_heading`, mod 90
+degrees).
+
+An empty margin only counts where the sweep must have seen the object reach that face: the
+face turns towards the sensor, or the side face beside it does and runs along it; and nothing
+stands in front of it (`Blockers`). Returns past a face always count. `judge` turns the
+offsets into a shift and a size change per axis and says what to do ("move 1.4 m forward
+along its length", "turn 90 degrees"); how far a face may be off grows with the range (the
+rings spread) and shrinks with the point count, and a box with few returns gets at most a
+warning, so sparse far objects do not flood the findings with errors.
+
+A 180-degree turn leaves the box's geometry as it was. It shows only in the heading's sign:
+against the track's motion (`temporal`), against an imported file's own observation angle
+(`consistency`), and, for vehicles seen well, here: a car's front (bonnet) is lower than its
+rear (cabin and boot), so the highest returns of its front third lie below those of its rear
+third (KITTI's labelled cars: 0.2 to 0.75 m).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pointlabel.fitting.cluster import components
+from pointlabel.fitting.fit import closeness_heading
+from pointlabel.qa.config import CheckConfig
+from pointlabel.qa.findings import ERROR, WARNING, Finding, about
+from pointlabel.qa.frames import FrameGeometry, FrameInput
+from pointlabel.qa.guidelines import Guidelines
+
+OBJECT_MIN_HEIGHT = 0.25  # m above the ground: lower returns are ground (and its noise)
+BLOCKER_HEIGHT = 0.5  # m above the ground: lower things hide nothing that is labelled
+ELONGATED = 1.5  # a class whose typical length / width is at least this has a heading to fit
+SAY = 0.67  # an offset over this share of what is allowed is worth a warning
+VEHICLES = ("Car",)  # classes whose front (bonnet) is lower than their rear
+
+
+@dataclass(frozen=True)
+class BoxEvidence:
+    """What the returns say about one box (metres, in the box's own axes).
+
+    beyond: (2, 2) per horizontal axis (x, y) and end (-, +): how far the object's returns
+    reach past that face (negative: they stop short of it); seen: (2, 2) whether the sweep
+    must have seen the object reach that end; bottom_gap: box bottom minus the ground around
+    it (None: ground not seen); top_gap: box top minus the highest return over the footprint
+    (None: no return); top_seen: the object's top is inside the sweep's beams; heading_dev:
+    the fitted heading minus the box's, mod 90 degrees, radians (None: not fitted);
+    front_drop: highest returns of the rear third minus those of the front third (None: not
+    measured); n: the object's returns; inside: of them inside the box; range_m: horizontal
+    distance of the box centre; stray: (dx, dy, n) of a cluster next to an empty box, or None;
+    seen_through: rays passed through the empty box (it is not hidden).
+    """
+
+    n: int
+    inside: int
+    range_m: float
+    beyond: np.ndarray
+    seen: np.ndarray
+    bottom_gap: float | None
+    top_gap: float | None
+    top_seen: bool
+    heading_dev: float | None
+    front_drop: float | None
+    stray: tuple[float, float, int] | None = None
+    seen_through: bool = False  # an empty box: rays passed through it (nothing hides it)
+
+
+class Blockers:
+    """The returns that hide what is behind them (taller than BLOCKER_HEIGHT above the ground),
+    by azimuth, to ask whether the sweep saw a spot (`seen_free`)."""
+
+    def __init__(self, geo: FrameGeometry):
+        idx = np.flatnonzero(geo.height > BLOCKER_HEIGHT)
+        pts = geo.pts[idx]
+        rng = np.hypot(pts[:, 0], pts[:, 1])
+        az = np.arctan2(pts[:, 1], pts[:, 0])
+        order = np.argsort(az)
+        self.index, self.az = idx[order], az[order]
+        self.el = np.arctan2(pts[order, 2], rng[order])
+        self.rng = rng[order]
+        all_rng = np.hypot(geo.pts[:, 0], geo.pts[:, 1])
+        el = np.arctan2(geo.pts[:, 2], np.maximum(all_rng, 1e-6))
+        self.max_elevation = float(np.percentile(el, 99.99)) if len(el) else np.pi / 2
+        az_all = np.arctan2(geo.pts[:, 1], geo.pts[:, 0])
+        order = np.argsort(az_all)
+        self.all_az, self.all_el, self.all_rng = az_all[order], el[order], all_rng[order]
+
+    def seen_free(self, spots_lidar: np.ndarray, own: np.ndarray, clearance: float = 0.5) -> np.ndarray:
+        """(P, 3) spots -> (P,) bool: rays reached the spot (a return on its line of sight at
+        its range or beyond: no blind sector, no surface that returns nothing) and no blocker
+        (other than the points `own`, a sorted index array into geo.pts) lies more than
+        `clearance` m in front of it."""
+        spots = np.asarray(spots_lidar, dtype=float).reshape(-1, 3)
+        rng = np.hypot(spots[:, 0], spots[:, 1])
+        az = np.arctan2(spots[:, 1], spots[:, 0])
+        el = np.arctan2(spots[:, 2], np.maximum(rng, 1e-6))
+        tol = np.maximum(np.radians(0.4), 0.15 / np.maximum(rng, 0.1))
+        out = np.ones(len(spots), dtype=bool)
+        for i in range(len(spots)):
+            reached = False
+            for lo, hi in _wrapped(az[i] - tol[i], az[i] + tol[i]):
+                i0, i1 = np.searchsorted(self.all_az, [lo, hi])
+                reached |= bool(((np.abs(self.all_el[i0:i1] - el[i]) < np.radians(0.8))
+                                 & (self.all_rng[i0:i1] > rng[i] - clearance)).any())
+            if not reached:
+                out[i] = False
+                continue
+            for lo, hi in _wrapped(az[i] - tol[i], az[i] + tol[i]):
+                i0, i1 = np.searchsorted(self.az, [lo, hi])
+                hit = (np.abs(self.el[i0:i1] - el[i]) < np.radians(0.8)) & (self.rng[i0:i1] < rng[i] - clearance)
+                if hit.any() and not np.all(_isin_sorted(self.index[i0:i1][hit], own)):
+                    out[i] = False
+        return out
+
+
+def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
+            config: CheckConfig, max_lwh=None) -> BoxEvidence | None:
+    """The evidence about box k of `geo` (None: no object returns near it). others: (N,) bool,
+    the point lies in another box (not this one); max_lwh: the largest (l, w, h) of the box's
+    class (a cluster mostly outside the box is its object only when no bigger than that)."""
+    reach = config.points_reach
+    centre, size, R = geo.centres[k], geo.sizes[k], geo.rotations[k]
+    half = size / 2
+    range_m = float(np.hypot(*centre[:2]))
+    hood = geo.footprint_points(k, reach)
+    top_h = float(geo.height[hood].max()) if len(hood) else 0.0
+    local = geo.local(k, hood)
+    h_above = geo.height[hood]
+    cand = (h_above > OBJECT_MIN_HEIGHT) & (local[:, 2] < half[2] + 1.0) & ~others[hood]
+    idx, loc = hood[cand], local[cand]
+    if len(idx) < 3:
+        return None
+    labels = components(geo.pts[idx])
+    inside = np.all(np.abs(loc) <= half + 0.05, axis=1)
+    n_lab = np.bincount(labels)
+    n_in = np.bincount(labels, weights=inside, minlength=len(n_lab))
+    # a cluster mostly inside the box is its object; one mostly outside (a wall, a hedge, a
+    # neighbour the box touches) lends only its returns in and just around the box
+    whole = (n_in >= 3) & (n_in >= config.points_own_share * n_lab)
+    touching = (n_in >= 3) & ~whole
+    for lab in np.flatnonzero(touching & (n_in >= 0.1 * n_lab)):  # the object, mostly outside the box?
+        whole[lab] = _object_sized(loc[labels == lab], max_lwh)
+    touching &= ~whole
+    near = np.all(np.abs(loc) <= half + config.points_touch_reach, axis=1)
+    own = whole[labels] | (touching[labels] & near) | inside  # whatever is in the box is its object's
+    if not own.any():
+        stray = _stray(loc, labels, n_lab, half, config.points_min_returns)
+        # returns within reach in front of the box may be its own object, moved off: only
+        # something farther away hides it
+        seen_through = bool(blockers.seen_free(centre[None], np.sort(idx))[0])
+        return BoxEvidence(0, int(inside.sum()), range_m, np.zeros((2, 2)), np.zeros((2, 2), dtype=bool),
+                           None, None, False, None, None, None if stray is None else stray[:3], seen_through)
+    obj_idx, obj = idx[own], loc[own]
+    n = len(obj)
+    beyond = np.empty((2, 2))
+    for a in range(2):  # past a face every return counts that runs on from the object's own
+        beyond[a] = _face_offsets(obj, loc, half, a, link=float(config.points_gap + 0.01 * range_m))
+    seen = _ends_seen(centre, half, R, obj, np.sort(obj_idx), blockers, geo)
+    if np.mean(geo.height[obj_idx] < 0.45 * size[2]) < 0.1:
+        seen[:] = False  # only the upper half seen (the rest hidden): a cabin, not the body's extent
+    bottom_gap = _bottom_gap(geo, k, others, config)
+    over = np.all(np.abs(obj[:, :2]) <= half[:2] + 0.2, axis=1)
+    top_gap = top_seen = None
+    if over.sum() >= 3:
+        z = np.sort(obj[over, 2])
+        top = z[max(len(z) - 1 - len(z) // 100, 0)]
+        top_gap = float(half[2] - top)
+        # the top is seen when the beams reach above the highest return (rays passed over it)
+        p = geo.pts[obj_idx[over]]
+        el = np.arctan2(p[:, 2], np.maximum(np.hypot(p[:, 0], p[:, 1]), 1e-6)).max()
+        top_seen = bool(el < blockers.max_elevation - np.radians(0.5))
+    heading_dev = None
+    if n >= 15:
+        theta = closeness_heading(geo.pts[obj_idx, :2])
+        yaw = np.arctan2(R[1, 0], R[0, 0])
+        heading_dev = float((theta - yaw + np.pi / 4) % (np.pi / 2) - np.pi / 4)
+    return BoxEvidence(n, int(inside[own].sum()), range_m, beyond, seen, bottom_gap, top_gap,
+                       bool(top_seen), heading_dev, _front_drop(obj, half))
+
+
+def _object_sized(loc: np.ndarray, max_lwh) -> bool:
+    """Is a cluster (n, 3) no bigger than the class's largest object (its longer horizontal
+    extent against the length, the shorter against the width, the height)?"""
+    if max_lwh is None:
+        return False
+    ext = loc.max(axis=0) - loc.min(axis=0)
+    horiz = sorted(ext[:2], reverse=True)
+    return bool(horiz[0] <= 1.1 * max_lwh[0] and horiz[1] <= 1.2 * max(max_lwh[1], 1.0)
+                and ext[2] <= 1.1 * max_lwh[2])
+
+
+def _face_offsets(obj: np.ndarray, around: np.ndarray, half: np.ndarray, a: int,
+                  link: float) -> tuple[float, float]:
+    """How far the returns reach past the faces (-, +) of axis a (negative: short of it).
+    obj: (n, 3) the object's returns; around: (m, 3) every above-ground return around the box
+    (not in another box), which may continue the object past a face; box axes.
+
+    Only returns level with the face count (within the box's other horizontal extent), the
+    outermost 1 % are left out (strays), and past the face only returns in the upper 60 % of
+    the object's own height, running on without a gap wider than `link` m and with nothing
+    taller than the object: a kerb, a bush or a tree beside it is not the object."""
+    b = 1 - a
+    level = np.abs(obj[:, b]) <= half[b] + 0.1
+    pts = obj[level] if level.sum() >= 3 else obj
+    inside = np.abs(pts[:, a]) <= half[a]
+
+    if inside.sum() >= 3:
+        own_bottom, own_top = np.percentile(pts[inside, 2], [1, 99])
+        low = own_top - 0.6 * (own_top - own_bottom)  # past a face only the upper part counts
+        pts = pts[inside | (pts[:, 2] >= low)]
+    else:
+        own_top = np.inf
+    out = []
+    for sign in (-1.0, 1.0):
+        d = sign * pts[:, a]  # distance along the outward direction
+        order = np.argsort(d)
+        d, z = d[order], pts[order, 2]
+        cut = len(d) // 100
+        d, z = (d[:len(d) - cut], z[:len(z) - cut]) if cut else (d, z)
+        inner = np.flatnonzero(d <= half[a])
+        start = inner[-1] if len(inner) else 0
+        run, zr = d[start:], z[start:]
+        # stop at a gap wider than `link`, or where something taller than the object stands
+        stop = np.flatnonzero((np.diff(run) > link) | (zr[1:] > max(own_top, half[2]) + 0.5))
+        end = run[stop[0]] if len(stop) else run[-1]
+        out.append(float(end - half[a]))
+    return out[0], out[1]
+
+
+def _ends_seen(centre, half, R, obj, own_idx, blockers: Blockers, geo) -> np.ndarray:
+    """(2, 2) per axis and end (-, +): must the sweep have seen the object reach that end?
+    (`measure` also requires the lower half of the box to be seen: the body sets a box's
+    extent, and a cabin or a roof is shorter and narrower.)
+
+    An end is seen when its face turns towards the sensor (the angle between its normal and
+    the line of sight below ~84 degrees), or when the side face beside it does (more openly,
+    ~73 degrees) and so runs along to it; and nothing stands in front of the spot looked at."""
+    mid_z = float(np.median(obj[:, 2]))
+    seen = np.zeros((2, 2), dtype=bool)
+    spots, where = [], []
+    for a in range(2):
+        b = 1 - a
+        for e, sign in enumerate((-1.0, 1.0)):
+            normal = R[:, a] * sign
+            face = centre + normal * half[a] + R[:, 2] * mid_z
+            facing = -normal @ face / max(np.linalg.norm(face), 1e-6)
+            if facing > 0.1:
+                spots.append(face)
+                where.append((a, e))
+                continue
+            for side in (-1.0, 1.0):  # the side face along this end, if it faces the sensor
+                n_side = R[:, b] * side
+                side_centre = centre + n_side * half[b] + R[:, 2] * mid_z
+                if -n_side @ side_centre / max(np.linalg.norm(side_centre), 1e-6) > 0.3:
+                    spots.append(side_centre + normal * max(half[a] - 0.3, 0.0))
+                    where.append((a, e))
+    if spots:
+        free = blockers.seen_free(np.array(spots), own_idx)
+        for (a, e), ok in zip(where, free):
+            seen[a, e] |= bool(ok)
+    return seen
+
+
+def _bottom_gap(geo: FrameGeometry, k: int, others: np.ndarray, config: CheckConfig) -> float | None:
+    """Box bottom minus the median height of the ground returns around it (None: too few)."""
+    ring = geo.footprint_points(k, config.ground_ring)
+    ground = ring[(np.abs(geo.height[ring]) < config.ground_band) & ~others[ring]]
+    local = geo.local(k, ground)
+    outside = np.any(np.abs(local[:, :2]) > geo.sizes[k, :2] / 2, axis=1)
+    z = geo.pts[ground[outside], 2]
+    if len(z) < config.min_ground_points:  # the ground model is filled in there: not trusted
+        return None
+    bottom = geo.centres[k, 2] - geo.rotations[k, 2, 2] * geo.sizes[k, 2] / 2
+    ground_z = float(np.median(z))
+    own = geo.pts[geo.inside[k], 2]
+    if bottom < ground_z and len(own) and own.min() < ground_z - config.ground_band:
+        return None  # the object reaches below that "ground": it was something in front of it
+    return float(bottom - ground_z)
+
+
+def _front_drop(obj: np.ndarray, half: np.ndarray) -> float | None:
+    """Highest returns (95th percentile) of the rear third minus those of the front third,
+    box axes (None: fewer than 8 returns in either)."""
+    x = obj[:, 0] / max(half[0], 1e-6)
+    front, rear = obj[x > 0.4, 2], obj[x < -0.4, 2]
+    if len(front) < 8 or len(rear) < 8:
+        return None
+    return float(np.percentile(rear, 95) - np.percentile(front, 95))
+
+
+def _stray(loc: np.ndarray, labels: np.ndarray, n_lab: np.ndarray, half: np.ndarray,
+           min_points: int) -> tuple[float, float, int, int] | None:
+    """(dx, dy, n, cluster label) box axes: the cluster of at least `min_points` returns
+    nearest to an empty box's footprint (the object the box was meant for), or None."""
+    big = np.flatnonzero(n_lab >= min_points)
+    if len(big) == 0:
+        return None
+    out = np.maximum(np.abs(loc[:, :2]) - half[:2], 0.0)
+    gap = np.hypot(out[:, 0], out[:, 1])
+    nearest = np.array([gap[labels == b].min() for b in big])
+    best = int(big[np.argmin(nearest)])
+    pts = loc[labels == best]
+    return float(np.mean(pts[:, 0])), float(np.mean(pts[:, 1])), int(len(pts)), best
+
+
+def _isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
+    if len(sorted_pool) == 0:
+        return np.zeros(len(values), dtype=bool)
+    pos = np.clip(np.searchsorted(sorted_pool, values), 0, len(sorted_pool) - 1)
+    return sorted_pool[pos] == values
+
+
+def _wrapped(lo: float, hi: float) -> list[tuple[float, float]]:
+    if lo < -np.pi:
+        return [(lo + 2 * np.pi, np.pi), (-np.pi, hi)]
+    if hi > np.pi:
+        return [(lo, np.pi), (-np.pi, hi - 2 * np.pi)]
+    return [(lo, hi)]
+
+
+# -- judging -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verdict:
+    """What `judge` concluded about one box: the check name, severity, a value (the largest
+    offset in metres, or degrees for a turn) and what to do."""
+
+    check: str
+    severity: str
+    value: float
+    message: str
+
+
+def tolerance(ev: BoxEvidence, config: CheckConfig) -> float:
+    """How far (m) a face may be off before it is worth a warning: grows with the range (rings
+    and columns spread) and with few returns."""
+    return config.face_tolerance + config.face_tolerance_per_m * ev.range_m + 0.5 / np.sqrt(max(ev.n, 1))
+
+
+def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config: CheckConfig) -> list[Verdict]:
+    """The findings one box's evidence supports (see the module docstring)."""
+    if ev.n == 0:
+        return _judge_empty(ev, size_lwh, config)
+    if ev.n < config.points_min_returns or label in config.points_skip_classes:
+        return []
+    tol = tolerance(ev, config)
+    strong = ev.n >= config.points_error_returns
+    out = []
+    l, w, h = size_lwh
+    guide = guidelines.guide(label)
+    elongated = guide is not None and guide.size is not None and \
+        guide.size.typical[0] >= ELONGATED * guide.size.typical[1]
+    turned = _turned(ev, l, w, elongated, tol)
+    if turned is not None:
+        out.append(Verdict("points_turned", ERROR if strong else WARNING, 90.0, turned))
+    else:
+        moves, worst, ratio = _horizontal(ev, tol, (config.end_loose, config.side_loose), config.empty_factor)
+        if moves:
+            sev = ERROR if strong and ratio > 1.0 else WARNING
+            out.append(Verdict("points_misfit", sev, round(worst, 3), "; ".join(moves)))
+        if elongated and ev.heading_dev is not None and abs(np.degrees(ev.heading_dev)) > config.heading_tolerance_deg \
+                and ev.n >= 30:
+            deg = float(np.degrees(ev.heading_dev))
+            out.append(Verdict("points_heading", WARNING, round(abs(deg), 1),
+                               f"the returns run {abs(deg):.0f} deg {'left' if deg > 0 else 'right'} of the box's "
+                               f"heading: turn it {abs(deg):.0f} deg {'anticlockwise' if deg > 0 else 'clockwise'}"))
+    out += _vertical(ev, tol, strong, config)
+    if not out and label in VEHICLES and ev.front_drop is not None and ev.front_drop < -config.front_drop_error \
+            and ev.n >= config.points_error_returns:
+        out.append(Verdict("points_backwards", ERROR, round(-ev.front_drop, 3),
+                           f"the front of the box is {-ev.front_drop:.2f} m higher than its rear (a {label}'s bonnet "
+                           f"is lower than its cabin): turn it 180 deg"))
+    return out
+
+
+def _judge_empty(ev: BoxEvidence, size_lwh, config: CheckConfig) -> list[Verdict]:
+    if ev.stray is None or ev.stray[2] < config.points_min_returns:
+        return []
+    dx, dy, n = ev.stray
+    if abs(dx) < size_lwh[0] / 2 and abs(dy) < size_lwh[1] / 2:
+        return []  # the cluster's middle is in the box: it is hidden behind something, not beside it
+    # an error only where rays passed through the empty box: a hidden object is not misplaced
+    sev = ERROR if n >= config.points_error_returns and ev.seen_through else WARNING
+    return [Verdict("points_misfit", sev, round(float(np.hypot(dx, dy)), 3),
+                    f"the box holds none of the {n} returns beside it: {_move_words(dx, dy)}")]
+
+
+def _turned(ev: BoxEvidence, l: float, w: float, elongated: bool, tol: float) -> str | None:
+    """'turn 90 deg' / 'swap length and width' when the object's long side runs across the
+    box (the returns stick out past both side faces, or fill the width while the length is
+    short of them), else None."""
+    if not elongated:
+        return None
+    (bx_lo, bx_hi), (by_lo, by_hi) = ev.beyond
+    ext_x = l + bx_lo + bx_hi  # the returns' extent along the box's length
+    ext_y = w + by_lo + by_hi
+    if l < w and ext_x > l + 2 * tol and ev.beyond[0].min() > -tol:
+        return f"length {l:.2f} m < width {w:.2f} m, and the returns run {ext_x:.1f} m along it: swap length and width"
+    if ext_y > ext_x + 2 * tol and ext_y > 0.7 * max(l, w) and min(by_lo, by_hi) > tol:
+        return (f"the object's long side ({ext_y:.1f} m of returns) runs across the box "
+                f"({w:.2f} m wide): turn it 90 deg")
+    return None
+
+
+def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
+                empty_factor: float) -> tuple[list[str], float, float]:
+    """(what to do along the length and the width, the largest offset in metres, and that
+    offset over what it may be: returns past a face may be `tol` off, an empty margin
+    `empty_factor` x tol (returns past a face are the harder evidence))."""
+    words = (("back", "forward", "along its length", "longer", "shorter"),
+             ("to its right", "to its left", "across", "wider", "narrower"))
+    out, worst, ratio = [], 0.0, 0.0
+    for a in range(2):
+        # an empty margin is allowed `loose` m more (per axis): labels are drawn a little loose,
+        # and the rounded corners of a vehicle leave a box's ends emptier than its sides
+        known = [ev.beyond[a, e] if ev.beyond[a, e] > 0 else
+                 (min(ev.beyond[a, e] + loose[a], 0.0) if ev.seen[a, e] else None) for e in range(2)]
+        # returns past one face are firm evidence when the opposite face agrees (returns past
+        # it too: too small; an empty margin: shifted); alone they may be a neighbour's
+        r = []
+        for e, v in enumerate(known):
+            if v is None:
+                continue
+            other = known[1 - e]
+            firm = v > 0 and other is not None and (other > 0 or other < -tol / 2)
+            r.append(v / tol if firm else abs(v) / (empty_factor * tol))
+        if len(r) == 2:
+            grow = known[0] + known[1]
+            r.append(0.5 * abs(grow) / (tol if grow > 0 else empty_factor * tol))  # both faces off alike
+        if not r or max(r) <= SAY:
+            continue
+        ratio = max(ratio, max(r))
+        worst = max(worst, max(abs(v) for v in known if v is not None))
+        neg, pos, axis, bigger, smaller = words[a]
+        if known[0] is not None and known[1] is not None:
+            shift, grow = (known[1] - known[0]) / 2, known[0] + known[1]
+            parts = []
+            if abs(shift) > tol / 2:
+                parts.append(f"move it {abs(shift):.1f} m {pos if shift > 0 else neg}"
+                             + (f" {axis}" if a == 0 else ""))
+            if abs(grow) > tol / 2:
+                parts.append(f"make it {abs(grow):.1f} m {bigger if grow > 0 else smaller}")
+            out.append(" and ".join(parts) or f"its faces are {known[0]:+.1f} / {known[1]:+.1f} m off its returns")
+        else:
+            e = 0 if known[0] is not None else 1
+            v = known[e]
+            face = ("rear", "front")[e] if a == 0 else ("right", "left")[e]
+            direction = (neg, pos)[e] if v > 0 else (pos, neg)[e]
+            if v > 0:
+                out.append(f"returns reach {v:.1f} m past its {face} face: move it {v:.1f} m {direction}"
+                           f"{' ' + axis if a == 0 else ''} or make it {v:.1f} m {bigger}")
+            else:
+                out.append(f"its {face} face is {-v:.1f} m beyond the returns: move it {-v:.1f} m {direction}"
+                           f"{' ' + axis if a == 0 else ''} or make it {-v:.1f} m {smaller}")
+    return out, worst, ratio
+
+
+def _vertical(ev: BoxEvidence, tol: float, strong: bool, config: CheckConfig) -> list[Verdict]:
+    """Height and vertical position from the ground around the box and its highest return.
+
+    Evidence, strongest first: returns above the box's top, a bottom above the ground around
+    it (floating) or below it (sunk); the weakest, an empty margin above the highest return,
+    is allowed `top_loose` m and counts only where rings were seen passing over the object."""
+    bottom, top = ev.bottom_gap, ev.top_gap
+    if top is not None and top > 0 and (not ev.top_seen or ev.n < config.points_top_returns):
+        top = None  # the object may reach above the beams, or between two rings: top unknown
+    tol_z = config.vertical_tolerance + config.vertical_tolerance_per_m * ev.range_m
+    if bottom is not None and top is not None and bottom < -2.5 * max(abs(top), tol_z):
+        bottom = None  # "sunk" far below while the top fits the returns: that ground is not its
+    if bottom is None and top is None:
+        return []
+    evidence = []
+    if bottom is not None:
+        evidence.append(abs(bottom))
+    if top is not None:
+        evidence.append(-top if top < 0 else max(top - config.top_loose, 0.0))
+    if bottom is not None and top is not None:  # both ends off alike: a height error
+        grow = bottom - top
+        evidence.append(grow if grow > 0 else max(-grow - config.top_loose, 0.0))
+    ratio = max(evidence) / tol_z
+    if ratio <= SAY:
+        return []
+    if bottom is not None and top is not None:
+        shift, grow = -(bottom + top) / 2, -(top - bottom)  # move up by shift, make taller by grow
+    elif bottom is not None:
+        shift, grow = -bottom, 0.0
+    else:
+        shift, grow = 0.0, -top
+    parts = []
+    if abs(shift) > tol_z / 2:
+        parts.append(f"move it {abs(shift):.1f} m {'up' if shift > 0 else 'down'}")
+    if abs(grow) > tol_z:
+        parts.append(f"make it {abs(grow):.1f} m {'taller' if grow > 0 else 'lower'}")
+    if not parts:
+        return []
+    sev = ERROR if strong and bottom is not None and ratio > config.face_error_factor else WARNING
+    detail = (f"bottom {bottom:+.2f} m from the ground around it" if bottom is not None else "ground not seen") + \
+             (f", top {top:+.2f} m from its highest return" if top is not None else "")
+    return [Verdict("points_vertical", sev, round(float(max(abs(shift), abs(grow))), 3),
+                    " and ".join(parts) + f" ({detail})")]
+
+
+def _move_words(dx: float, dy: float) -> str:
+    along = f"{abs(dx):.1f} m {'forward' if dx > 0 else 'back'}" if abs(dx) >= 0.1 else ""
+    across = f"{abs(dy):.1f} m to its {'left' if dy > 0 else 'right'}" if abs(dy) >= 0.1 else ""
+    return "move it " + " and ".join(p for p in (along, across) if p)
+
+
+def check_label_points(frame: FrameInput, geo: FrameGeometry, guidelines: Guidelines,
+                       config: CheckConfig) -> list[Finding]:
+    """points_misfit, points_turned, points_heading, points_vertical, points_backwards."""
+    cubs = frame.cuboids
+    if not cubs:
+        return []
+    blockers = Blockers(geo)
+    out = []
+    for k, c in enumerate(cubs):
+        others = _in_other_boxes(geo, k)
+        guide = guidelines.guide(c.label)
+        ev = measure(geo, k, blockers, others, config, guide.size.max if guide and guide.size else None)
+        if ev is None:
+            continue
+        for v in judge(ev, c.label, c.size_lwh, guidelines, config):
+            out.append(about(frame.frame_id, c, v.check, v.severity, v.value, v.message))
+    return out
+
+
+def _in_other_boxes(geo: FrameGeometry, k: int) -> np.ndarray:
+    """(N,) bool: the point is inside some box other than k (and not inside k)."""
+    mask = np.zeros(len(geo.pts), dtype=bool)
+    for j, idx in enumerate(geo.inside):
+        if j != k:
+            mask[idx] = True
+    mask[geo.inside[k]] = False
+    return mask
