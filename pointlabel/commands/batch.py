@@ -45,6 +45,11 @@ def register(sub) -> None:
     q.add_argument("--camera", help="from a multi-camera rig: the camera that becomes image_2")
     q.set_defaults(func=cmd_export)
 
+    q = bsub.add_parser("jobs", help="the batch jobs of a store: frames done, failed, pending")
+    add_dataset_args(q)
+    q.add_argument("--failed", action="store_true", help="also list every failed frame with its error")
+    q.set_defaults(func=cmd_jobs)
+
 
 def _common(q) -> None:
     add_dataset_args(q)
@@ -140,3 +145,17 @@ def cmd_export(args) -> int:
                             args.keep_imported_2d, args.camera, opts)
     print(json.dumps(result.totals))
     return _finish(result)
+
+
+def cmd_jobs(args) -> int:
+    from pointlabel.batch.jobs import JobTable
+    table = JobTable.of(store_of(args, dataset_of(args)))
+    for job in table.jobs():
+        n = table.counts(job.id)
+        params = ", ".join(f"{k}={v}" for k, v in sorted(job.params.items()))
+        print(f"{job.id}  {job.command:<8} {job.state:<9} done {n.get('done', 0)}  failed {n.get('failed', 0)}  "
+              f"pending {n.get('pending', 0)}  {job.dataset}  ({params})")
+        if args.failed:
+            for fid, err in table.failures(job.id):
+                print(f"  failed {fid}: {err}")
+    return 0

@@ -102,9 +102,12 @@ def test_check_of_a_kitti_label_folder_equals_serial(dask_cluster, kitti_root, t
     code, out = run(capsys, "check", kitti_root, "--set", labels, "--json")
     serial = json.loads(out)
     found = tmp_path / "findings.json"
-    code, out = batch(capsys, dask_cluster, "check", kitti_root, "--set", labels, "--db", tmp_path / "j.sqlite",
-                      "--out", found)
-    assert "10 frames done, 0 failed" in out
+    capsys.readouterr()
+    main(["batch", "check", str(kitti_root), "--set", str(labels), "--db", str(tmp_path / "j.sqlite"),
+          "--out", str(found), "--scheduler", dask_cluster.address])  # with its progress bar
+    out, err = capsys.readouterr()
+    assert "10 frames done, 0 failed" in out and "frames/s" in out
+    assert "10/10" in err  # the progress bar's count
     assert canonical(json.loads(found.read_text())) == canonical(serial) and serial
 
 

@@ -75,6 +75,8 @@ def test_a_failing_frame_is_reported_the_job_goes_on_reruns_skip_and_retry(dask_
     assert table.statuses(jid) == {"000000": "done", "000001": "done", "000002": "failed", "000003": "done",
                                    "000004": "done"}
     assert table.failures(jid)[0][0] == "000002"
+    code, out = _run(capsys, "batch", "jobs", seq, "--db", db, "--failed")
+    assert code == 0 and f"{jid}  check" in out and "done 4  failed 1" in out and failed_line.strip() in out
 
     code, out = _run(capsys, *args, "--scheduler", dask_cluster.address)  # a rerun skips, and retries nothing
     assert code == 1

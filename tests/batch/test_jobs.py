@@ -55,6 +55,30 @@ def test_the_job_table_lives_beside_the_annotations_and_leaves_them_alone(tmp_pa
     assert len(store.frame("000000")) == 1 and len(store.history()) == 1
 
 
+def test_a_client_killed_between_the_store_write_and_done_resumes_without_a_second_write(tmp_path):
+    """Frame a was written to the store before the kill, frame b was not: on resume a is done
+    (no second write), b is run again."""
+    from pointlabel.batch.tasks import DatasetRef
+    from pointlabel.batch.work import PrelabelWork
+    from pointlabel.model import Cuboid
+    store = AnnotationStore(tmp_path / "s.sqlite")
+    table = JobTable.of(store)
+    job = table.open_job("prelabel", "/d", {"set": "default", "min_confidence": 0.4})
+    boxes = {f: [Cuboid(center=(5 + i, 3 * k, 0), size_lwh=(4, 2, 1.5), yaw=0.0, label="Car", status="proposal",
+                        confidence=0.8, source="prelabel") for i in range(2)] for k, f in enumerate("ab")}
+    table.record(job.id, [Outcome(f, PENDING, {"ids": [c.id for c in boxes[f]]}) for f in "ab"])
+    store.put_many("a", boxes["a"], author="prelabel")  # the kill came after a's write
+    rows = len(store.history())
+    work = PrelabelWork(DatasetRef("/d"), store)
+    work.resolve_pending(table, job)
+    assert table.statuses(job.id) == {"a": DONE, "b": PENDING}
+    assert table.results(job.id).__next__() == ("a", {"proposals": 2, "labels": {"Car": 2}})
+    assert len(store.history()) == rows and table.attempts(job.id)["a"] == 1
+    work.commit(table, job, [("b", [c.to_dict() for c in boxes["b"]])])  # b's rerun
+    assert table.statuses(job.id) == {"a": DONE, "b": DONE}
+    assert len({c.txn for c in store.history("default", "b")}) == 1
+
+
 def test_frame_selection():
     ids = [f"{i:06d}" for i in range(10)]
     assert select_frames(ids, None) == ids
