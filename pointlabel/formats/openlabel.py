@@ -326,13 +326,14 @@ def decode(doc: dict, dataset, source: str = "<openlabel>") -> tuple[dict[str, F
 
 
 def import_openlabel(dataset, store, src: str | Path, label_set: str = "default") -> dict:
-    """Read, validate and decode everything first; then one store transaction per frame
-    (annotations keep their ids, so importing again updates instead of duplicating)."""
+    """Read, validate and decode everything first; then one store transaction (annotations
+    keep their ids, so importing again updates instead of duplicating)."""
     doc = read(src)
     frames, skipped = decode(doc, dataset, str(src))
     n = {"cuboids": 0, "polylines": 0, "dontcare": 0}
-    for fid, fa in sorted(frames.items()):
-        store.apply(fid, upserts=list(fa), label_set=label_set, author="import-openlabel")
+    store.apply_frames({fid: list(fa) for fid, fa in sorted(frames.items())}, label_set=label_set,
+                       author="import-openlabel")  # one transaction: all or nothing, one undo step
+    for fa in frames.values():
         n["cuboids"] += len(fa.cuboids)
         n["polylines"] += len(fa.polylines)
         n["dontcare"] += len(fa.dontcares)

@@ -344,3 +344,35 @@ def test_per_frame_calibration_and_camera_coordinates(kitti_root):
         # KITTI's Tr_velo_to_cam is orthonormal to ~1e-7 only: 75 m away that is a few um.
         np.testing.assert_allclose(back.corners(), c.corners(), atol=1e-5)
     assert differing >= 3  # the sample frames come from several drives
+
+
+def test_import_again_updates_and_undoes_as_one_step(kitti_root, tmp_path):
+    ds = open_dataset(kitti_root)
+    path = tmp_path / "k.json"
+    export_openlabel(ds, ReferenceSet(ds), path)
+    store = AnnotationStore(tmp_path / "s.sqlite")
+    first = import_openlabel(ds, store, path, "x")
+    second = import_openlabel(ds, store, path, "x")
+    assert first == second
+    total = sum(len(store.frame(f, "x")) for f in ds.frame_ids)
+    assert total == first["cuboids"] + first["dontcare"]
+    store.undo("x")  # the second import changed nothing; undoing the first removes it whole
+    store.undo("x")
+    assert sum(len(store.frame(f, "x")) for f in ds.frame_ids) == 0
+
+
+finite = st.floats(-80, 80, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(centre=st.tuples(finite, finite, st.floats(-3, 3)), size=st.tuples(*[st.floats(0.05, 20)] * 3),
+       yaw=st.floats(-math.pi, math.pi), pitch=st.floats(-1.2, 1.2), roll=st.floats(-1.2, 1.2))
+def test_cuboid_values_round_trip(centre, size, yaw, pitch, roll):
+    """Any orientation: 10 values out, the same box (corners) back."""
+    from pointlabel.formats.openlabel import _cuboid_data, _cuboid_from
+    from pointlabel.model import Cuboid
+    c = Cuboid(centre, size, yaw, pitch=pitch, roll=roll, track_id=3, attributes={"a": [1, "b"]})
+    data = _cuboid_data(c, "lidar")
+    back = _cuboid_from(data, c.label, 3, np.eye(4), "unused", "test")
+    np.testing.assert_allclose(back.corners(), c.corners(), atol=1e-9)
+    assert (back.id, dict(back.attributes), back.track_id) == (c.id, {"a": [1, "b"]}, 3)
