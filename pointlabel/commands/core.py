@@ -25,10 +25,10 @@ def register(sub) -> None:
     p.add_argument("--set", default="default", help="label set to import into (default: default)")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="export annotations (KITTI label_2, or point-wise PCD/PLY)")
+    p = sub.add_parser("export", help="export annotations (KITTI label_2, OpenLABEL, nuScenes, or point-wise PCD/PLY)")
     add_dataset_args(p)
     p.add_argument("--format", required=True, choices=sorted(registry.EXPORTERS))
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", required=True, help="output folder (OpenLABEL: a .json file)")
     p.add_argument("--set", default="default", help="label set to export (default: default)")
     p.add_argument("--copy-data", action="store_true", help="KITTI: also write velodyne/ and image_2/")
     p.add_argument("--keep-imported-2d", action="store_true",
