@@ -7,9 +7,6 @@ import sys
 from pointlabel.commands.common import add_dataset_args, dataset_of, store_of
 from pointlabel.datasets.summary import dataset_summary
 import pointlabel.formats as registry
-from pointlabel.privacy.access_log import log_if_stored, log_store_access
-from pointlabel.store import default_db_path
-from pointlabel.privacy.redact import check_redact_export
 
 
 def register(sub) -> None:
@@ -40,6 +37,8 @@ def register(sub) -> None:
 
 
 def cmd_info(args) -> int:
+    from pointlabel.privacy.access_log import log_if_stored
+    from pointlabel.store import default_db_path
     dataset = dataset_of(args)
     log_if_stored(default_db_path(dataset.root), "open", dataset.root, {"command": "info"})
     summary = dataset_summary(dataset)
@@ -77,6 +76,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from pointlabel.privacy.access_log import log_store_access
+    from pointlabel.privacy.redact import check_redact_export
     dataset = dataset_of(args)
     store = store_of(args, dataset)
     check_redact_export(args.format, args.copy_data, args.redact)
