@@ -19,12 +19,13 @@ import numpy as np
 from calibration.camera import PinholeCamera
 from calibration.errors import CalibrationError
 from calibration.rig import CameraSensor, Rig
-from calibration.transforms import to_homogeneous
+from calibration.transforms import check_rigid, check_rotation, to_homogeneous
 
 _SHAPES = {"P0": (3, 4), "P1": (3, 4), "P2": (3, 4), "P3": (3, 4), "R0_rect": (3, 3),
            "Tr_velo_to_cam": (3, 4), "Tr_imu_to_velo": (3, 4)}
 _ALIASES = {"R_rect": "R0_rect", "Tr_velo_cam": "Tr_velo_to_cam", "Tr_imu_velo": "Tr_imu_to_velo"}
 REQUIRED = ("P2", "R0_rect", "Tr_velo_to_cam")
+MAX_P_VALUE = 1e7  # |entries| of P: focal lengths and principal points in pixels, fx * baseline
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,9 +105,32 @@ def parse_kitti_calib(text: str, source: str = "<calib>") -> KittiCalib:
     missing = [k for k in REQUIRED if k not in values]
     if missing:
         raise CalibrationError(f"{source}: missing {', '.join(missing)}")
+    _check_usable(values, source)
     P = {int(k[1]): v for k, v in values.items() if k.startswith("P")}
     return KittiCalib(P=P, R0_rect=values["R0_rect"], Tr_velo_to_cam=values["Tr_velo_to_cam"],
                       Tr_imu_to_velo=values.get("Tr_imu_to_velo"))
+
+
+def _check_usable(values: dict[str, np.ndarray], source: str) -> None:
+    """Refuse at parse time what would fail (or silently mislead) later: R0_rect must be a
+    rotation, Tr_velo_to_cam / Tr_imu_to_velo rigid (all-zero ones are singular), every P a
+    pinhole K [I | t] with K upper triangular, fx, fy > 0 and last row [0, 0, 1]."""
+    try:
+        check_rotation(values["R0_rect"], "R0_rect")
+        check_rigid(values["Tr_velo_to_cam"], "Tr_velo_to_cam")
+        if "Tr_imu_to_velo" in values:
+            check_rigid(values["Tr_imu_to_velo"], "Tr_imu_to_velo")
+    except CalibrationError as e:
+        raise CalibrationError(f"{source}: {e}") from None
+    for key in sorted(k for k in values if k.startswith("P")):
+        P = values[key]
+        K = P[:, :3]
+        if np.abs(P).max() > MAX_P_VALUE:
+            raise CalibrationError(f"{source}: {key} has a value beyond {MAX_P_VALUE:g}")
+        if not (K[0, 0] > 0 and K[1, 1] > 0 and np.allclose(K[2], [0, 0, 1], atol=1e-6)
+                and abs(K[1, 0]) <= 1e-6):
+            raise CalibrationError(f"{source}: {key} is not a rectified pinhole projection "
+                                   "(needs fx > 0, fy > 0 and a third row [0 0 1 tz])")
 
 
 def read_kitti_calib(path: str | Path) -> KittiCalib:

@@ -10,13 +10,18 @@ The rig is read and written as JSON for non-KITTI data::
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from calibration.camera import PinholeCamera
-from calibration.transforms import transform_points
+from calibration.errors import CalibrationError
+from calibration.transforms import check_rigid, transform_points
+
+MAX_IMAGE_SIDE = 100_000  # pixels
+MAX_TIME_OFFSET_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -71,18 +76,78 @@ class Rig:
 
     @staticmethod
     def from_dict(d: dict) -> "Rig":
+        """The rig of a JSON object; CalibrationError (naming the camera and the key) for
+        anything that cannot be used: missing keys, non-finite numbers, K that is not a pinhole
+        (fx, fy > 0, last row [0, 0, 1]), a T_cam_from_lidar that is not rigid, absurd sizes."""
+        if not isinstance(d, dict):
+            raise CalibrationError("a rig must be a JSON object")
+        cameras = d.get("cameras", {})
+        if not isinstance(cameras, dict):
+            raise CalibrationError("rig 'cameras' must be an object {name: camera}")
+        lidar = d.get("lidar", "lidar")
+        if not isinstance(lidar, str):
+            raise CalibrationError("rig 'lidar' must be a name")
         cams = {}
-        for name, c in d.get("cameras", {}).items():
-            missing = [k for k in ("K", "width", "height", "T_cam_from_lidar") if k not in c]
-            if missing:
-                raise KeyError(f"camera '{name}' lacks {', '.join(missing)}")
-            cams[name] = CameraSensor(name, PinholeCamera.from_dict(c), c["T_cam_from_lidar"],
-                                      float(c.get("time_offset", 0.0)))
-        return Rig(cameras=cams, lidar=d.get("lidar", "lidar"))
+        for name, c in cameras.items():
+            cams[name] = _camera_from_dict(name, c)
+        return Rig(cameras=cams, lidar=lidar)
 
     def write_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2))
 
     @staticmethod
     def read_json(path: str | Path) -> "Rig":
-        return Rig.from_dict(json.loads(Path(path).read_text()))
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            raise CalibrationError(f"{path}: cannot read rig JSON ({e})") from None
+        return Rig.from_dict(data)
+
+
+def _number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise CalibrationError(f"{what} must be a finite number, got {value!r:.40}")
+    return float(value)
+
+
+def _matrix(value, shape: tuple[int, int], what: str) -> np.ndarray:
+    rows = value if isinstance(value, list) and all(isinstance(r, list) for r in value) else None
+    if rows is None or len(rows) != shape[0] or any(len(r) != shape[1] for r in rows):
+        raise CalibrationError(f"{what} must be a {shape[0]}x{shape[1]} list of lists")
+    return np.array([[_number(v, what) for v in r] for r in rows])
+
+
+def _camera_from_dict(name: str, c) -> CameraSensor:
+    where = f"camera {name!r}"
+    if not isinstance(c, dict):
+        raise CalibrationError(f"{where} must be an object")
+    missing = [k for k in ("K", "width", "height", "T_cam_from_lidar") if k not in c]
+    if missing:
+        raise CalibrationError(f"{where} lacks {', '.join(missing)}")
+    K = _matrix(c["K"], (3, 3), f"{where}: K")
+    if not (K[0, 0] > 0 and K[1, 1] > 0 and np.allclose(K[2], [0, 0, 1]) and K[1, 0] == 0):
+        raise CalibrationError(f"{where}: K is not a pinhole matrix (needs fx > 0, fy > 0, "
+                               "K[1][0] = 0 and a last row [0, 0, 1])")
+    size = []
+    for key in ("width", "height"):
+        v = c[key]
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= MAX_IMAGE_SIDE:
+            raise CalibrationError(f"{where}: {key} must be a whole number of pixels in "
+                                   f"1..{MAX_IMAGE_SIDE}, got {v!r:.40}")
+        size.append(v)
+    dist = c.get("dist")
+    if dist is not None:
+        if not isinstance(dist, list) or len(dist) > 5:
+            raise CalibrationError(f"{where}: dist must be null or up to 5 numbers [k1, k2, p1, p2, k3]")
+        dist = [_number(v, f"{where}: dist") for v in dist]
+        if any(abs(v) > 1e6 for v in dist):
+            raise CalibrationError(f"{where}: a distortion coefficient is beyond 1e6")
+    T = c["T_cam_from_lidar"]
+    T = _matrix(T, (len(T), 4) if isinstance(T, list) and len(T) in (3, 4) else (4, 4),
+                f"{where}: T_cam_from_lidar")
+    T = check_rigid(T, f"{where}: T_cam_from_lidar")
+    offset = _number(c.get("time_offset", 0.0), f"{where}: time_offset")
+    if abs(offset) > MAX_TIME_OFFSET_S:
+        raise CalibrationError(f"{where}: time_offset {offset} s is beyond {MAX_TIME_OFFSET_S:g} s")
+    camera = PinholeCamera(K=K, width=size[0], height=size[1], dist=dist)
+    return CameraSensor(name, camera, T, offset)

@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyquaternion import Quaternion
 
+from calibration.errors import CalibrationError
+
+ORTHONORMAL_TOL = 1e-3  # max |R R^T - I| and |det R - 1| of a usable rotation (6-decimal files pass)
+MAX_TRANSLATION_M = 1e4  # a sensor 10 km from another is a broken file, not a rig
+
 
 def _identity_quaternion() -> Quaternion:
     return Quaternion()
@@ -69,6 +74,49 @@ def orthonormalize(R: np.ndarray) -> np.ndarray:
         U[:, -1] *= -1
         R_out = U @ Vt
     return R_out
+
+
+def check_rotation(R, name: str = "rotation", tol: float = ORTHONORMAL_TOL) -> np.ndarray:
+    """R as a (3, 3) float array, or CalibrationError when it is not a proper rotation: not
+    finite, not orthonormal within `tol` (max |R R^T - I|), or det != +1 (a reflection, or a
+    singular matrix such as all zeros)."""
+    try:
+        R = np.asarray(R, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise CalibrationError(f"{name} is not a matrix of numbers") from None
+    if R.shape != (3, 3):
+        raise CalibrationError(f"{name} must be 3x3, got shape {R.shape}")
+    if not np.isfinite(R).all():
+        raise CalibrationError(f"{name} has a non-finite value")
+    err = float(np.abs(R @ R.T - np.eye(3)).max())
+    det = float(np.linalg.det(R))
+    if err > tol or abs(det - 1.0) > tol:
+        what = "singular" if abs(det) < tol else "a reflection" if det < 0 else "not orthonormal"
+        raise CalibrationError(f"{name} is not a rotation ({what}: max |R R^T - I| = {err:.3g}, "
+                               f"det = {det:.6g}; tolerance {tol:g})")
+    return R
+
+
+def check_rigid(T, name: str = "transform", tol: float = ORTHONORMAL_TOL,
+                max_translation: float = MAX_TRANSLATION_M) -> np.ndarray:
+    """T: (3, 4) or (4, 4) rigid transform -> (4, 4) float array; CalibrationError when it is
+    not finite, its rotation part is not a rotation (`check_rotation`), its translation is
+    beyond `max_translation` metres, or a 4x4's last row is not [0, 0, 0, 1]."""
+    try:
+        T = np.asarray(T, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise CalibrationError(f"{name} is not a matrix of numbers") from None
+    if T.shape not in ((3, 4), (4, 4)):
+        raise CalibrationError(f"{name} must be 3x4 or 4x4, got shape {T.shape}")
+    if not np.isfinite(T).all():
+        raise CalibrationError(f"{name} has a non-finite value")
+    if T.shape == (4, 4) and not np.allclose(T[3], [0, 0, 0, 1], atol=tol):
+        raise CalibrationError(f"{name}: the last row must be [0, 0, 0, 1], got {T[3].tolist()}")
+    check_rotation(T[:3, :3], f"{name}'s rotation", tol)
+    if np.abs(T[:3, 3]).max() > max_translation:
+        raise CalibrationError(f"{name}: translation {T[:3, 3].tolist()} is beyond "
+                               f"{max_translation:g} m")
+    return to_homogeneous(T[:3])
 
 
 def to_homogeneous(M: np.ndarray) -> np.ndarray:

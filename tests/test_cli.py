@@ -72,7 +72,8 @@ def test_truncated_bin(kitti_root, tmp_path, capsys):
     code, out, err = run(["info", root, "--json"], capsys)
     assert code != 0 and "000008.bin" in err and "16" in err and "Traceback" not in err
     s = json.loads(out)  # the good frame is still listed
-    assert [f["id"] for f in s["frames"]] == ["000010"] and s["errors"][0]["id"] == "000008"
+    assert [f["id"] for f in s["frames"]] == ["000010"]  # the bad file is reported and skipped
+    assert s["skipped"][0]["file"].endswith("000008.bin") and "multiple of 16" in s["skipped"][0]["reason"]
 
 
 def test_nan_points_dropped_and_counted(kitti_root, tmp_path, capsys):

@@ -42,13 +42,15 @@ def cmd_info(args) -> int:
     dataset = dataset_of(args)
     log_if_stored(default_db_path(dataset.root), "open", dataset.root, {"command": "info"})
     summary = dataset_summary(dataset)
+    for skip in summary["skipped"]:
+        print(f"pointlabel: warning: {skip['file']}: skipped ({skip['reason']})", file=sys.stderr)
     for err in summary["errors"]:
         print(f"pointlabel: error: {err['file']}: {err['error']}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary))
     else:
         print(format_summary(summary))
-    return 1 if summary["errors"] else 0
+    return 1 if summary["errors"] or summary["skipped"] else 0
 
 
 def format_summary(s: dict) -> str:
@@ -64,6 +66,8 @@ def format_summary(s: dict) -> str:
         lines.append(f"{f['id']:<24} {f['points']:>9} {dropped:<18} {','.join(f['fields']) or '-':<16} {sync}")
     for e in s["errors"]:
         lines.append(f"{e['id']:<24} ERROR {e['error']}")
+    for k in s.get("skipped", []):
+        lines.append(f"{'-':<24} SKIPPED {k['file']}: {k['reason']}")
     return "\n".join(lines)
 
 

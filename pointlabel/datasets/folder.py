@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pointlabel.datasets.access import writable_folder
-from pointlabel.datasets.base import FrameInfo, SyncMatch, check_frame_id
+from pointlabel.datasets.base import FrameInfo, SkippedFile, SyncMatch, check_frame_id, scan_frame_files
 from pointlabel.datasets.clouds import PointCloud, read_cloud
 from pointlabel.errors import PointlabelError
 from pointlabel.geometry.level import levelling_rotation
@@ -40,16 +40,26 @@ SETTINGS_FILE = ".pointlabel-dataset.json"
 
 def normalise_up(up: str) -> str:
     u = up.strip().lower()
-    u = u if u[0] in "+-" else "+" + u
+    u = u if u[:1] in ("+", "-") else "+" + u
     if u not in UP_ROTATIONS:
         raise PointlabelError(f"--up must be one of x, y, z, -x, -y, -z (got {up!r})")
     return u
 
 
-def cloud_files(path: Path) -> list[Path]:
+def cloud_files(path: Path) -> tuple[dict[str, Path], list[SkippedFile]]:
+    """({frame id: file}, skipped): the file itself, or a folder's cloud files (a link out of
+    the folder, an unreadable file, a .bin of a size no KITTI scan has, ... skipped and
+    reported, base.scan_frame_files)."""
     if path.is_file():
-        return [path]
-    return sorted(p for p in path.iterdir() if p.is_file() and _is_cloud(p))
+        return {_frame_id(path): path}, []
+    return scan_frame_files(path, path, _is_cloud, stem_of=_frame_id, check=_bin_problem)
+
+
+def _bin_problem(p: Path) -> str | None:
+    if p.suffix.lower() != ".bin":
+        return None
+    size = p.stat().st_size
+    return None if size % 16 == 0 else f"{size} bytes, not a multiple of 16 (4 float32 per point)"
 
 
 def _is_cloud(p: Path) -> bool:
@@ -66,9 +76,11 @@ class FolderDataset:
         self.root = Path(root)
         if not self.root.exists():
             raise PointlabelError("no such file or folder", self.root)
-        self._files = {_frame_id(p): p for p in cloud_files(self.root)}
+        self._files, self.skipped = cloud_files(self.root)
         if not self._files:
-            raise PointlabelError("no point cloud files (.pcd .ply .las .laz .bin) here", self.root)
+            why = f" ({len(self.skipped)} skipped: {self.skipped[0].path.name}: {self.skipped[0].reason})" \
+                if self.skipped else ""
+            raise PointlabelError(f"no point cloud files (.pcd .ply .las .laz .bin) here{why}", self.root)
         saved = self._load_settings()
         self.up = normalise_up(up or saved.get("up", "+z"))
         self.units = units or saved.get("units")

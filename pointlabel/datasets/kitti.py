@@ -6,13 +6,14 @@ timestamps: image_2/image_3 are paired with the sweep of the same stem.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from calibration.errors import CalibrationError
 from calibration.kitti_calib import KittiCalib, read_kitti_calib
 from calibration.rig import Rig
-from pointlabel.datasets.base import FrameInfo, SyncMatch, check_frame_id
+from pointlabel.datasets.base import FrameInfo, SyncMatch, check_frame_id, check_inside, scan_frame_files
 from pointlabel.datasets.clouds import PointCloud, read_bin
 from pointlabel.datasets.images import image_size
 from pointlabel.errors import PointlabelError
@@ -44,7 +45,9 @@ class KittiDataset:
         if found is None:
             raise PointlabelError("not a KITTI object folder (needs velodyne/ and calib/)", root)
         self.root = found
-        self._ids = sorted(p.stem for p in (self.root / "velodyne").glob("*.bin"))
+        files, self.skipped = scan_frame_files(self.root / "velodyne", self.root,
+                                               lambda p: p.suffix == ".bin", check=_bin_problem)
+        self._ids = sorted(files)
 
     @property
     def frame_ids(self) -> list[str]:
@@ -61,14 +64,15 @@ class KittiDataset:
         return read_bin(self.frame(frame_id).cloud)
 
     def image_path(self, frame_id: str, camera: str = "image_2") -> Path | None:
-        p = self.root / camera / f"{frame_id}.png"
-        return p if p.is_file() else None
+        p = self.root / camera / f"{self._check(frame_id)}.png"
+        return check_inside(p, self.root, "image") if os.path.lexists(p) else None
 
     def images(self, frame_id: str) -> dict[str, Path]:
         return {name: p for name in CAMERAS.values() if (p := self.image_path(frame_id, name))}
 
     def calib(self, frame_id: str) -> KittiCalib:
-        return _read_calib(self.root / "calib" / f"{self._check(frame_id)}.txt")
+        path = self.root / "calib" / f"{self._check(frame_id)}.txt"
+        return _read_calib(check_inside(path, self.root, "calibration file"))
 
     def rig(self, frame_id: str) -> Rig:
         """Rig of image_2 (and image_3 where present); sizes from the images, checked against
@@ -89,8 +93,8 @@ class KittiDataset:
         return {name: SyncMatch(name, p, None, True) for name, p in self.images(frame_id).items()}
 
     def label_path(self, frame_id: str) -> Path | None:
-        p = self.root / "label_2" / f"{frame_id}.txt"
-        return p if p.is_file() else None
+        p = self.root / "label_2" / f"{self._check(frame_id)}.txt"
+        return check_inside(p, self.root, "label file") if os.path.lexists(p) else None
 
     def reference(self, frame_id: str) -> FrameAnnotations | None:
         """The folder's own label_2 file, if any, as annotations in the LiDAR frame."""
@@ -116,6 +120,12 @@ def _parse_calib(path: Path, mtime_ns: int, size: int) -> KittiCalib:
         return read_kitti_calib(path)
     except CalibrationError as e:
         raise PointlabelError(str(e).split(": ", 1)[-1], path) from None
+
+
+def _bin_problem(p: Path) -> str | None:
+    size = p.stat().st_size
+    return None if size % 16 == 0 else (f"{size} bytes, not a multiple of 16 "
+                                        "(4 float32 per point): not a KITTI scan")
 
 
 def _check_image_against_calib(img: Path | None, size: tuple[int, int], P) -> None:

@@ -25,6 +25,8 @@ with ok=False. Without timestamps a camera image is paired by equal stem (dt unk
 from __future__ import annotations
 
 import json
+import math
+import os
 import shutil
 from functools import cached_property
 from pathlib import Path
@@ -32,9 +34,10 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from calibration.errors import CalibrationError
 from calibration.rig import Rig
-from calibration.transforms import orthonormalize
-from pointlabel.datasets.base import FrameInfo, SyncMatch, check_frame_id
+from calibration.transforms import check_rigid, orthonormalize
+from pointlabel.datasets.base import FrameInfo, SkippedFile, SyncMatch, check_frame_id, check_inside, scan_frame_files
 from pointlabel.datasets.clouds import PointCloud, read_cloud, write_bin
 from pointlabel.datasets.sync import match_nearest
 from pointlabel.errors import PointlabelError
@@ -44,6 +47,8 @@ FORMAT, VERSION = "pointlabel-native", 1
 CLOUD_SUFFIXES = (".bin", ".pcd", ".ply")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 DEFAULT_TOLERANCE = 0.05
+MAX_TIME_S = 1e11  # seconds: any epoch in use (Unix time in s is ~2e9) and then some
+MAX_POSE_M = 1e7  # a world frame may be far from its origin (UTM), but not beyond the Earth
 
 
 def is_native(path: str | Path) -> bool:
@@ -53,12 +58,18 @@ def is_native(path: str | Path) -> bool:
     if not meta.is_file():
         return False
     try:
-        return json.loads(meta.read_text()).get("format") == FORMAT
-    except (ValueError, AttributeError, OSError):
-        return FORMAT in meta.read_text(errors="replace")
+        raw = meta.read_bytes()
+    except OSError:
+        return True  # unreadable: opening it says so
+    try:
+        return json.loads(raw).get("format") == FORMAT
+    except (ValueError, AttributeError, RecursionError):
+        return FORMAT.encode() in raw
 
 
-def _read_json(path: Path, what: str):
+def _read_json(path: Path, what: str, root: Path | None = None):
+    if root is not None:
+        check_inside(path, root, what)
     try:
         return json.loads(path.read_text())
     except OSError as e:
@@ -67,17 +78,27 @@ def _read_json(path: Path, what: str):
         raise PointlabelError(f"{what} is not valid JSON ({e})", path) from None
 
 
-def _files_by_stem(folder: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    if not folder.is_dir():
-        return out
-    for p in sorted(folder.iterdir()):
-        if p.suffix.lower() in suffixes and p.is_file():
-            if p.stem in out:
-                raise PointlabelError(f"two files for stem {p.stem!r}: {out[p.stem].name} and {p.name}",
-                                      folder)
-            out[p.stem] = p
+def _is_number(v) -> bool:
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def _times(d, what: str, path: Path) -> dict[str, float]:
+    """{stem: seconds} of timestamps.json: JSON numbers only (no strings, booleans, NaN or
+    Infinity), within +-MAX_TIME_S."""
+    if not isinstance(d, dict):
+        raise PointlabelError(f"timestamps.json: {what} must be {{stem: seconds}}", path)
+    out = {}
+    for k, v in d.items():
+        if not _is_number(v) or abs(v) > MAX_TIME_S:
+            raise PointlabelError(f"timestamps.json: {what}.{k}: times must be numbers (finite "
+                                  f"seconds within {MAX_TIME_S:g}), got {v!r:.40}", path)
+        out[str(k)] = float(v)
     return out
+
+
+def _files_by_stem(folder: Path, root: Path, suffixes: tuple[str, ...]):
+    """({stem: file}, skipped) of `folder`'s files with these suffixes (base.scan_frame_files)."""
+    return scan_frame_files(folder, root, lambda p: p.suffix.lower() in suffixes)
 
 
 class NativeDataset:
@@ -90,7 +111,7 @@ class NativeDataset:
         meta_path = self.root / "dataset.json"
         if not meta_path.is_file():
             raise PointlabelError("not a native dataset (no dataset.json)", self.root)
-        meta = _read_json(meta_path, "dataset.json")
+        meta = _read_json(meta_path, "dataset.json", self.root)
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise PointlabelError(f"dataset.json: 'format' must be {FORMAT!r}", meta_path)
         if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
@@ -99,11 +120,12 @@ class NativeDataset:
         self.meta = meta
         self.name = str(meta.get("name", self.root.name))
         self.lidar = str(meta.get("lidar", "lidar"))
-        try:
-            self.sync_tolerance = float(meta.get("sync_tolerance", DEFAULT_TOLERANCE))
-        except (TypeError, ValueError):
-            raise PointlabelError("dataset.json: sync_tolerance must be seconds", meta_path) from None
-        self._clouds = _files_by_stem(self.root / "lidar", CLOUD_SUFFIXES)
+        tol = meta.get("sync_tolerance", DEFAULT_TOLERANCE)
+        if not _is_number(tol) or not 0 <= tol <= MAX_TIME_S:
+            raise PointlabelError("dataset.json: sync_tolerance must be seconds (a finite number >= 0)",
+                                  meta_path)
+        self.sync_tolerance = float(tol)
+        self._clouds, self._skipped_clouds = _files_by_stem(self.root / "lidar", self.root, CLOUD_SUFFIXES)
         if not self._clouds:
             raise PointlabelError("no sweeps in lidar/ (expected .bin, .pcd or .ply files)", self.root)
         self._ids = sorted(self._clouds)
@@ -121,7 +143,7 @@ class NativeDataset:
         self._check(frame_id)
         ref = self.root / "reference" / f"{frame_id}.json"
         return FrameInfo(frame_id, self._clouds[frame_id], self._timestamps["lidar"].get(frame_id),
-                         {"reference": ref if ref.is_file() else None})
+                         {"reference": ref if os.path.lexists(ref) else None})
 
     def load_cloud(self, frame_id: str) -> PointCloud:
         return read_cloud(self.frame(frame_id).cloud)
@@ -130,17 +152,16 @@ class NativeDataset:
     @cached_property
     def _timestamps(self) -> dict:
         path = self.root / "timestamps.json"
-        if not path.is_file():
+        if not os.path.lexists(path):
             return {"lidar": {}, "cameras": {}}
-        data = _read_json(path, "timestamps.json")
+        data = _read_json(path, "timestamps.json", self.root)
         if not isinstance(data, dict):
             raise PointlabelError("timestamps.json must hold an object", path)
-        try:
-            lidar = {str(k): float(v) for k, v in (data.get("lidar") or {}).items()}
-            cams = {str(c): {str(k): float(v) for k, v in (d or {}).items()}
-                    for c, d in (data.get("cameras") or {}).items()}
-        except (TypeError, ValueError, AttributeError) as e:
-            raise PointlabelError(f"timestamps.json: times must be numbers ({e})", path) from None
+        cameras = data.get("cameras") or {}
+        if not isinstance(cameras, dict):
+            raise PointlabelError('timestamps.json: "cameras" must be {camera: {stem: seconds}}', path)
+        lidar = _times(data.get("lidar") or {}, "lidar", path)
+        cams = {str(c): _times(d or {}, f"cameras.{c}", path) for c, d in cameras.items()}
         return {"lidar": lidar, "cameras": cams}
 
     @property
@@ -156,14 +177,23 @@ class NativeDataset:
     def poses(self) -> dict[str, np.ndarray]:
         """LiDAR stem -> (4, 4) T_world_from_lidar, when the dataset has poses.json."""
         path = self.root / "poses.json"
-        if not path.is_file():
+        if not os.path.lexists(path):
             return {}
-        data = _read_json(path, "poses.json")
-        try:
-            return {str(k): np.asarray(v, dtype=float).reshape(4, 4)
-                    for k, v in data.get("lidar", {}).items()}
-        except (ValueError, TypeError, AttributeError) as e:
-            raise PointlabelError(f"poses must be 4x4 matrices ({e})", path) from None
+        data = _read_json(path, "poses.json", self.root)
+        lidar = data.get("lidar", {}) if isinstance(data, dict) else None
+        if not isinstance(lidar, dict):
+            raise PointlabelError('poses.json must be {"lidar": {stem: 4x4 matrix}}', path)
+        poses = {}
+        for k, v in lidar.items():
+            try:
+                if not (isinstance(v, list) and len(v) == 4 and all(isinstance(r, list) and len(r) == 4
+                                                                    and all(_is_number(x) for x in r) for r in v)):
+                    raise CalibrationError(f"pose of {k}: must be a 4x4 list of finite numbers")
+                poses[str(k)] = check_rigid(np.array(v, dtype=float), f"pose of {k}",
+                                            max_translation=MAX_POSE_M)
+            except CalibrationError as e:
+                raise PointlabelError(f"poses.json: {e}", path) from None
+        return poses
 
     def pose_at(self, t: float) -> np.ndarray | None:
         """(4, 4) T_world_from_lidar at time t (e.g. a camera's), from the two timed sweeps
@@ -188,11 +218,11 @@ class NativeDataset:
     @cached_property
     def _rig(self) -> Rig | None:
         path = self.root / "rig.json"
-        if not path.is_file():
+        if not os.path.lexists(path):
             return None
         try:
-            return Rig.from_dict(_read_json(path, "rig.json"))
-        except (KeyError, ValueError, TypeError) as e:
+            return Rig.from_dict(_read_json(path, "rig.json", self.root))
+        except CalibrationError as e:
             raise PointlabelError(f"bad rig: {e}", path) from None
 
     def rig(self, frame_id: str) -> Rig | None:
@@ -211,7 +241,15 @@ class NativeDataset:
 
     @cached_property
     def _camera_images(self) -> dict[str, dict[str, Path]]:
-        return {c: _files_by_stem(self.root / "cameras" / c, IMAGE_SUFFIXES) for c in self.camera_names}
+        found = {c: _files_by_stem(self.root / "cameras" / c, self.root, IMAGE_SUFFIXES) for c in self.camera_names}
+        self._skipped_images = [f for _, skipped in found.values() for f in skipped]
+        return {c: files for c, (files, _) in found.items()}
+
+    @property
+    def skipped(self) -> list[SkippedFile]:
+        """Sweeps and camera images not opened, and why (base.scan_frame_files)."""
+        self._camera_images
+        return self._skipped_clouds + self._skipped_images
 
     def _match_camera(self, camera: str) -> dict[str, SyncMatch]:
         images = self._camera_images[camera]
@@ -250,7 +288,7 @@ class NativeDataset:
         path = self.frame(frame_id).extra["reference"]
         if path is None:
             return None
-        data = _read_json(path, "reference")
+        data = _read_json(path, "reference", self.root)
         try:
             ref = FrameAnnotations.from_dict(data)
         except (KeyError, ValueError, TypeError) as e:

@@ -21,6 +21,7 @@ Columns come back keyed by lower-cased field name, `(N,)` or `(N, COUNT)`, paddi
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,10 @@ _MAX_HEADER_LINES = 100
 _DEFAULT_VIEWPOINT = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
 _PACKED_COLOUR = ("rgb", "rgba")
 _FLOAT_FORMATS = {2: "%.5g", 4: "%.9g", 8: "%.17g"}  # enough digits to read back every bit
+_INT = re.compile(r"[+-]?[0-9]{1,19}")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+MAX_RECORD_BYTES = 1 << 20  # one point's fields; the largest PCL descriptors take a few KB
+LZF_MAX_RATIO = 100  # LZF writes at most 264 bytes for a 3-byte back reference (~88:1)
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ def read_pcd_columns(path: str | Path) -> tuple[PcdHeader, dict[str, np.ndarray]
         raise PointlabelError(f"cannot read PCD file: {e.strerror}", path) from None
     header, start = parse_header(buf, path)
     body = memoryview(buf)[start:]
+    _check_fits(header, len(body), path)
     if header.points == 0:
         dtype = header.record_dtype()
         return header, {n: np.zeros((0, *dtype[n].shape), dtype[n].base) for n in dtype.names}
@@ -153,11 +159,32 @@ def _build_header(values: dict[str, list[str]], comments: list[str], path) -> Pc
 
 
 def _ints(values: dict[str, list[str]], key: str, path) -> list[int]:
-    try:
-        return [int(v) for v in values[key]]
-    except ValueError:
-        raise PointlabelError(f"PCD header: {key} {' '.join(values[key])!r} is not integers",
-                              path) from None
+    """Plain ASCII integers only (int() would also take '1_000' and Unicode digits)."""
+    if not all(_INT.fullmatch(v) for v in values[key]):
+        raise PointlabelError(f"PCD header: {key} {' '.join(values[key])[:60]!r} is not whole "
+                              "numbers (ASCII digits, at most 19)", path)
+    return [int(v) for v in values[key]]
+
+
+def _check_fits(header: PcdHeader, body_bytes: int, path) -> None:
+    """Refuse a header whose records cannot exist (or would not fit in memory) before any
+    array is made: a point record over MAX_RECORD_BYTES, or more points than the body can hold
+    (ASCII: at least one character and a separator a value; binary_compressed: LZF expands
+    at most ~88:1; binary sizes are compared exactly by _read_binary)."""
+    record = sum(size * count for size, count in zip(header.sizes, header.counts))
+    if record > MAX_RECORD_BYTES:
+        raise PointlabelError(f"PCD header: one point takes {record} bytes (COUNT x SIZE); "
+                              f"more than {MAX_RECORD_BYTES} is not a point cloud", path)
+    if header.data == "binary":
+        return  # _read_binary compares the exact sizes before any array is made
+    if header.data == "ascii":
+        values = sum(c for f, c in zip(header.fields, header.counts) if f != PADDING)
+        held = (body_bytes + 1) // (2 * max(values, 1))
+    else:
+        held = (body_bytes * LZF_MAX_RATIO) // max(record, 1)
+    if header.points > held:
+        raise PointlabelError(f"PCD POINTS is {header.points} but the file's {body_bytes} bytes of "
+                              f"{header.data} data cannot hold more than {held} points", path)
 
 
 def _grid(values: dict[str, list[str]], path) -> tuple[int, int, int]:
@@ -180,9 +207,9 @@ def _grid(values: dict[str, list[str]], path) -> tuple[int, int, int]:
 def _viewpoint(values: dict[str, list[str]], path) -> tuple[float, ...]:
     if "VIEWPOINT" not in values:
         return _DEFAULT_VIEWPOINT
-    try:
+    if all(_FLOAT.fullmatch(v) for v in values["VIEWPOINT"]):
         viewpoint = tuple(float(v) for v in values["VIEWPOINT"])
-    except ValueError:
+    else:
         viewpoint = ()
     if len(viewpoint) != 7:
         raise PointlabelError(f"PCD VIEWPOINT needs 7 numbers: {values['VIEWPOINT']}", path)
@@ -206,6 +233,9 @@ def _read_compressed(body: memoryview, header: PcdHeader, path) -> dict[str, np.
     if len(body) < 8:
         raise PointlabelError("truncated PCD: binary_compressed data has no size header", path)
     packed, raw = (int(v) for v in np.frombuffer(body[:8], "<u4"))
+    if raw > packed * LZF_MAX_RATIO + 64:
+        raise PointlabelError(f"corrupt PCD: a compressed block of {packed} bytes cannot "
+                              f"decompress to {raw} bytes", path)
     if 8 + packed > len(body):
         raise PointlabelError(f"truncated PCD: compressed block of {packed} bytes, "
                               f"only {len(body) - 8} present", path)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from calibration.errors import CalibrationError
+from pointlabel.datasets.base import skipped_of
 from pointlabel.errors import PointlabelError
 
 
@@ -32,7 +34,9 @@ def dataset_summary(dataset) -> dict:
                 entry["sync"] = {c: {"image": None if m.image is None else str(m.image), "dt": m.dt, "ok": m.ok}
                                  for c, m in dataset.sync(fid).items()}
             frames.append(entry)
-        except PointlabelError as e:
-            errors.append({"id": fid, "file": str(info.cloud), "error": e.message if e.path else str(e)})
+        except (PointlabelError, CalibrationError) as e:
+            errors.append({"id": fid, "file": str(info.cloud),
+                           "error": e.message if getattr(e, "path", None) else str(e)})
+    skipped = [{"file": str(f.path), "reason": f.reason} for f in skipped_of(dataset)]
     return {"root": str(dataset.root), "kind": dataset.kind, "frames": frames,
-            "cameras": list(cameras.values()), "errors": errors}
+            "cameras": list(cameras.values()), "errors": errors, "skipped": skipped}

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from pointlabel.errors import PointlabelError
+from pointlabel.formats.plausible import check_frame
 from pointlabel.model import FrameAnnotations
 
 FORMAT = "pointlabel-frame"
@@ -24,11 +25,17 @@ def to_text(frame: FrameAnnotations) -> str:
 def from_text(text: str, source: str = "<json>") -> FrameAnnotations:
     try:
         d = json.loads(text)
+        if not isinstance(d, dict):
+            raise ValueError("the top level must be an object")
         if d.get("format", FORMAT) != FORMAT:
             raise ValueError(f"format is {d.get('format')!r}")
-        return FrameAnnotations.from_dict(d)
-    except (ValueError, KeyError, TypeError) as e:
+        anns = d.get("annotations", [])
+        if not isinstance(anns, list) or not all(isinstance(a, dict) for a in anns):
+            raise ValueError('"annotations" must be a list of objects')
+        frame = FrameAnnotations.from_dict(d)
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise PointlabelError(f"not a pointlabel frame JSON ({e})", source) from None
+    return check_frame(frame, source)
 
 
 def write(path: str | Path, frame: FrameAnnotations) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,19 +45,53 @@ class KittiObject:
 
 
 def parse_label_line(line: str, where: str = "<label>") -> KittiObject:
-    """Parse one line; `where` ("file:line") names it in errors."""
+    """Parse one line; `where` ("file:line") names it in errors.
+
+    Numbers must be plain ASCII decimals (`-1.5`, `2e-3`): Python's float() would also take
+    `8_4` (84), Unicode digits, `inf` and `nan`, none of which a KITTI writer produces.
+    Values that no real object has are refused here, not written back as 301-digit fields:
+    positions beyond MAX_POSITION_M, sizes beyond MAX_SIZE_M, angles beyond MAX_ANGLE, 2D
+    boxes beyond MAX_PIXEL (DontCare's -1 / -10 / -1000 placeholders pass)."""
+    if not line.isascii():
+        raise PointlabelError("the line holds non-ASCII characters", where)
     fields = line.split()
     if len(fields) not in (15, 16):
         raise PointlabelError(f"{len(fields)} fields, expected 15 (or 16 with a score)", where)
-    try:
-        v = [float(x) for x in fields[1:]]
-    except ValueError:
-        raise PointlabelError("a numeric field is not a number", where) from None
+    bad = next((x for x in fields[1:] if not _NUMBER.fullmatch(x)), None)
+    if bad is not None:
+        raise PointlabelError(f"a numeric field is not a number (a plain ASCII decimal): {bad[:20]!r}", where)
+    v = [float(x) for x in fields[1:]]
     if not all(math.isfinite(x) for x in v):
         raise PointlabelError("a numeric field is not finite", where)
+    _check_ranges(fields[0], v, where)
     return KittiObject(type=fields[0], truncated=v[0], occluded=int(round(v[1])), alpha=v[2],
                        bbox=tuple(v[3:7]), hwl=tuple(v[7:10]), location=tuple(v[10:13]),
                        rotation_y=v[13], score=v[14] if len(v) == 15 else None)
+
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+MAX_POSITION_M = 1e4  # 10 km from the camera
+MAX_SIZE_M = 1e3  # no labelled object is a kilometre long
+MAX_ANGLE = 10.0  # radians: [-pi, pi) in practice; DontCare writes -10
+MAX_PIXEL = 1e5
+MAX_SCORE = 1e6
+
+
+def _check_ranges(kind: str, v: list[float], where: str) -> None:
+    """v: the 14 (15) numbers of a line, in file order."""
+    truncated, occluded, alpha, bbox, hwl, loc, ry = v[0], v[1], v[2], v[3:7], v[7:10], v[10:13], v[13]
+    checks = (
+        (abs(truncated) <= 1.0 or truncated == -1, f"truncated {truncated:g} is not in [0, 1]"),
+        (occluded in (-1, 0, 1, 2, 3), f"occluded {occluded:g} is not 0, 1, 2 or 3"),
+        (abs(alpha) <= MAX_ANGLE and abs(ry) <= MAX_ANGLE, "an angle is beyond 10 rad"),
+        (max(map(abs, bbox)) <= MAX_PIXEL, f"a 2D box coordinate is beyond {MAX_PIXEL:g} px"),
+        (max(map(abs, hwl)) <= MAX_SIZE_M, f"a size (h w l) is beyond {MAX_SIZE_M:g} m"),
+        (max(map(abs, loc)) <= MAX_POSITION_M, f"a position (x y z) is beyond {MAX_POSITION_M:g} m"),
+        (len(v) < 15 or abs(v[14]) <= MAX_SCORE, f"the score is beyond {MAX_SCORE:g}"),
+    )
+    for ok, message in checks:
+        if not ok:
+            raise PointlabelError(f"{kind}: {message}", where)
 
 
 def _f(x: float) -> str:

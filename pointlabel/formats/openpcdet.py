@@ -31,6 +31,7 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from pointlabel.errors import PointlabelError
+from pointlabel.formats.plausible import check_annotation
 from pointlabel.model import STATUS_PROPOSAL, Cuboid
 
 FORMAT = "openpcdet"
@@ -123,10 +124,11 @@ def _frame_cuboids(rec, where: str) -> list[Cuboid]:
     out = []
     for i, (b, s, name) in enumerate(zip(boxes, scores, names)):
         try:
-            out.append(Cuboid(center=b[:3], size_lwh=b[3:6], yaw=b[6], label=name,
-                              status=STATUS_PROPOSAL, confidence=float(s), source=SOURCE))
+            cub = Cuboid(center=b[:3], size_lwh=b[3:6], yaw=b[6], label=name,
+                         status=STATUS_PROPOSAL, confidence=float(s), source=SOURCE)
         except ValueError as e:
             raise PointlabelError(f"{where}: box {i}: {e}") from None
+        out.append(check_annotation(cub, f"{where}: box {i}"))
     return out
 
 

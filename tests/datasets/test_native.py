@@ -159,8 +159,9 @@ def test_bad_inputs(native, tmp_path):
     with pytest.raises(PointlabelError, match="no frame '000009'"):
         ds.frame("000009")
     (native / "lidar" / "000001.pcd").write_text("not used")
-    with pytest.raises(PointlabelError, match="two files for stem '000001'"):
-        NativeDataset(native)
+    ds = NativeDataset(native)  # the stray second file is reported and skipped; the rest opens
+    assert ds.frame("000001").cloud.suffix == ".bin"
+    assert [(f.path.name, "two files for stem '000001'" in f.reason) for f in ds.skipped] == [("000001.pcd", True)]
     (native / "lidar" / "000001.pcd").unlink()
     bad = '{"frame": "000000", "annotations": [{"type": "blob"}]}'
     (native / "reference" / "000000.json").write_text(bad)

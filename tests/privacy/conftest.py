@@ -7,7 +7,7 @@ is written under tmp_path.
 """
 from __future__ import annotations
 
-import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +50,8 @@ def kitti_faces(tmp_path_factory, kitti_root):
         (root / sub).mkdir(parents=True)
     for fid, pastes in KITTI_FRAMES.items():
         for sub, ext in (("velodyne", "bin"), ("calib", "txt"), ("label_2", "txt")):
-            os.symlink(kitti_root / sub / f"{fid}.{ext}", root / sub / f"{fid}.{ext}")
+            # copied, not linked: a dataset refuses links that resolve outside it (issue 13)
+            shutil.copyfile(kitti_root / sub / f"{fid}.{ext}", root / sub / f"{fid}.{ext}")
         rgb, faces[fid] = paste_faces(load_rgb(kitti_root / "image_2" / f"{fid}.png"), pastes)
         _save_png(root / "image_2" / f"{fid}.png", rgb)
     return root, faces
