@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,7 +91,8 @@ def check_job(clients, dataset, ref: DatasetRef, store, label_set, spec: str, gu
     keep = set(SEVERITIES[:SEVERITIES.index(min_severity) + 1])
     table = JobTable.of(store)
     try:
-        params = {"set": _spec_key(spec), "guidelines": _digest(guidelines.to_dict())}
+        params = {"set": _spec_key(spec), "labels": label_state(label_set),
+                  "guidelines": _digest(guidelines.to_dict())}
         job = table.open_job("check", ref.path, params)
         summary = _run(clients, CheckWork(ref, label_set, spec, guidelines), frames, table, job, opts)
         severities, checks = Counter(), Counter()
@@ -121,7 +123,7 @@ def rank_job(clients, ref: DatasetRef, store, frames: Sequence[str], label_set: 
     uncertain first, as one JSON list; totals["top"]: the first `top` ranks (dicts)."""
     table = JobTable.of(store)
     try:
-        params = {"set": label_set, "few_points": few_points}
+        params = {"set": label_set, "labels": store.last_seq(label_set)[0], "few_points": few_points}
         job = table.open_job("rank", ref.path, params)
         summary = _run(clients, RankWork(ref, store, label_set, few_points), frames, table, job, opts)
         head, n = [], 0
@@ -129,7 +131,7 @@ def rank_job(clients, ref: DatasetRef, store, frames: Sequence[str], label_set: 
             for _, rank in table.results(job.id, frames, by_score=True):
                 n += 1
                 sink.add(rank)
-                if top is None or len(head) < top:
+                if top and len(head) < top:
                     head.append(rank)
         return JobResult(summary, {"ranked": n, "top": head}, out)
     finally:
@@ -146,7 +148,7 @@ def export_job(clients, ref: DatasetRef, store, label_set, spec: str, frames: Se
     export.check_target(target)
     table = JobTable.of(store)
     try:
-        params = {"set": _spec_key(spec), "out": str(target), "copy_data": copy_data,
+        params = {"set": _spec_key(spec), "labels": label_state(label_set), "out": str(target), "copy_data": copy_data,
                   "keep_imported_2d": keep_imported_2d, "camera": camera, "frames": _digest(list(frames))}
         job = table.open_job("export", ref.path, params)
         tmp = export.temporary_folder(target, job.id)
@@ -179,6 +181,20 @@ def export_job(clients, ref: DatasetRef, store, label_set, spec: str, frames: Se
         return JobResult(summary, totals, str(target))
     finally:
         table.close()
+
+
+def label_state(label_set):
+    """What identifies the state of a label set, so that a job over labels that changed since
+    is a new job (its frames run again) and never reports stale results: a store set's newest
+    history row, a folder's file names, sizes and times; None for the dataset's own labels."""
+    kind = getattr(label_set, "kind", None)
+    if kind == "store":
+        return label_set.store.last_seq(label_set.name)[0]
+    folder = getattr(label_set, "folder", None)
+    if folder is not None:
+        with os.scandir(folder) as entries:
+            return _digest(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file()))
+    return None
 
 
 def where(store) -> str:

@@ -176,3 +176,20 @@ def test_a_job_in_a_postgresql_store(dask_cluster, kitti_root, postgres, tmp_pat
     assert "0 frames done" in out and "4 done before, skipped" in out
     table = JobTable.of(AnnotationStore(url))
     assert table.counts(table.jobs()[0].id) == {"done": 4}
+
+
+def test_labels_changed_since_make_a_new_job_never_stale_results(dask_cluster, sequence, tmp_path, capsys):
+    ds = open_dataset(sequence)
+    db = tmp_path / "s.sqlite"
+    store = AnnotationStore(db)
+    for fid in FRAMES[:3]:
+        store.put_many(fid, list(ds.reference(fid).cuboids))
+    out_dir = tmp_path / "out"
+    args = ("export", sequence, "--db", db, "--out", out_dir, "--frames", f"{FRAMES[0]}:{FRAMES[2]}")
+    assert "3 frames done" in batch(capsys, dask_cluster, *args)[1]
+    assert "3 done before, skipped" in batch(capsys, dask_cluster, *args)[1]
+    box = store.frame(FRAMES[1]).cuboids[0]
+    store.put(FRAMES[1], box.replace(label="Tram"))
+    code, out = batch(capsys, dask_cluster, *args)
+    assert code == 0 and "3 frames done" in out  # a new job: the labels changed
+    assert '"Tram"' in (out_dir / "json" / f"{FRAMES[1]}.json").read_text()
