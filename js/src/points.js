@@ -49,7 +49,7 @@ export function makePoints(cloud, colours, flags, material) {
   const g = new THREE.BufferGeometry();
   g.setAttribute("position", new THREE.BufferAttribute(cloud.xyz, 3));
   g.setAttribute("color", new THREE.BufferAttribute(colours, 3, true));
-  g.setAttribute("flag", new THREE.BufferAttribute(flags, 1, true));
+  g.setAttribute("flag", new THREE.BufferAttribute(flags, 1, false));  // 0 / 1 as float: not normalised
   g.computeBoundingSphere();
   const p = new THREE.Points(g, material);
   p.frustumCulled = false;

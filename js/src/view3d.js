@@ -163,7 +163,8 @@ export class View3D {
     const faces = [[0, 1, 0xff5252], [0, -1, 0xff5252], [1, 1, 0x69f0ae], [1, -1, 0x69f0ae], [2, 1, 0x40c4ff], [2, -1, 0x40c4ff]];
     for (const [axis, sign, colour] of faces) {
       const local = [0, 0, 0];
-      local[axis] = sign * c.size_lwh[axis] / 2;
+      // the top and bottom squares stand off their faces: the move disc is on the top face
+      local[axis] = sign * (c.size_lwh[axis] / 2 + (axis === 2 ? 0.5 : 0));
       add(cube, colour, local, "face", { axis, sign });
     }
     add(HANDLE_GEOMETRY.knob, 0xffd54f, [l / 2 + Math.max(0.6, l * 0.25), 0, 0], "turn");

@@ -26,9 +26,7 @@ class Fit:
 
 def fit_at(frame, seed_xyz, label: str | None = None) -> Fit:
     """Click-to-fit at a seed point (3,) in the LiDAR frame of `frame`."""
-    r = fit_cuboid(frame.fit_context(), np.asarray(seed_xyz, dtype=float), label=label)
-    cub = None if r.cuboid is None else r.cuboid.replace(status=STATUS_CONFIRMED, source="fit")
-    return Fit(cub, float(r.confidence), r.reason, int(r.n_points))
+    return _as_fit(fit_cuboid(frame.fit_context(), np.asarray(seed_xyz, dtype=float), label=label))
 
 
 def prelabel(frame) -> list[Cuboid]:
@@ -73,11 +71,13 @@ def fit_camera_click(frame, sensor, uv_img, label: str | None = None) -> Fit:
     """Click-to-fit from a camera: uv_img (u, v) pixels of the original image; the points
     under the click are picked along the ray (fitting.camera_fit)."""
     from pointlabel.fitting.camera_fit import fit_from_camera_click
-    return _as_fit(fit_from_camera_click(frame.fit_context(), sensor, uv_img, label=label))
+    return _as_fit(fit_from_camera_click(frame.fit_context(), sensor, uv_img, label=label).fit)
 
 
 def fit_camera_rect(frame, sensor, box_xyxy, label: str | None = None) -> Fit:
     """A cuboid fitted to the points in the frustum of a rectangle drawn in a camera,
     constrained by it (fitting.camera_fit)."""
     from pointlabel.fitting.camera_fit import fit_in_rectangle
-    return _as_fit(fit_in_rectangle(frame.fit_context(), sensor, box_xyxy, label=label))
+    r = fit_in_rectangle(frame.fit_context(), sensor, box_xyxy, label=label)
+    return Fit(None if r.cuboid is None else r.cuboid.replace(status=STATUS_CONFIRMED, source="fit"),
+               float(r.fit.confidence), r.fit.reason, int(r.fit.n_points))
