@@ -17,9 +17,9 @@ from pointlabel.store import AnnotationStore
 
 from .conftest import ARTIFACTS, store_location
 
-ROUNDS = 2
+ROUNDS = 3
 CLIENTS = 6
-BURST_S = 2.0
+BURST_S = 3.0
 
 
 class Burst:
