@@ -8,7 +8,11 @@
 - position_jump: an observation off the path interpolated (in time) between its neighbours
   by more than `jump_tolerance` (+ what an 8 m/s^2 acceleration explains); reported where the
   deviation peaks, so a box shifted in one sweep is blamed, not its neighbours;
-- track_gap: a track missing from labelled sweeps between two of its observations.
+- track_gap: a track missing from labelled sweeps between two of its observations;
+- heading_motion: a box whose heading points against (error: turn it 180 degrees) or across
+  (warning) the way its track moves, where the track moves faster than `motion_min_speed`
+  (world frame only: relative to a moving sensor a parked car "moves" too). Pedestrians may
+  walk sideways or backwards: for non-rigid classes it is a warning.
 
 A speed or yaw violation between two observations is blamed on the observation whose both
 segments violate (an outlier), else on the later one. Times are the frames' timestamps, or
@@ -92,6 +96,8 @@ def _check_track(frames, times, labelled, obs, poses, guidelines, config) -> lis
         out.append(about(fid[i], cubs[i], "yaw_jump", WARNING, r,
                          f"turns at {r:.1f} rad/s{frame_word}; a {usual} turns at most {max_rate:g} rad/s (heading flipped?)"))
     out += _jumps(fid, cubs, t, pos, config)
+    if poses is not None:
+        out += _heading_motion(fid, cubs, moving, t, pos, guide, config)
     for a in range(len(idx) - 1):
         missing = np.flatnonzero(labelled[idx[a] + 1:idx[a + 1]]) + idx[a] + 1
         if len(missing):
@@ -148,3 +154,34 @@ def _blame(bad_segments: np.ndarray) -> list[int]:
         if not outlier[k] and not outlier[k + 1]:
             blamed.add(int(k + 1))
     return sorted(blamed)
+
+
+def _heading_motion(fid, cubs, moving, t, pos, guide, config) -> list[Finding]:
+    """heading_motion: each box's heading against its track's direction of motion, where the
+    segments to its neighbours agree on that direction (within 45 degrees; an outlier next
+    door says nothing), world frame."""
+    n = len(cubs)
+    if n < 2:
+        return []
+    seg = (pos[1:, :2] - pos[:-1, :2]) / np.maximum(np.diff(t), 1e-6)[:, None]  # (n-1, 2) m/s
+    rigid = guide.rigid if guide else True
+    out = []
+    for i in range(n):
+        near = [seg[j] for j in (i - 1, i) if 0 <= j < n - 1]
+        speeds = [float(np.hypot(*v)) for v in near]
+        if min(speeds) <= config.motion_min_speed:
+            continue
+        if len(near) == 2 and np.dot(near[0], near[1]) < np.cos(np.pi / 4) * speeds[0] * speeds[1]:
+            continue
+        v = np.mean(near, axis=0)
+        direction = np.arctan2(v[1], v[0])
+        off = float(np.degrees(abs((moving[i].yaw - direction + np.pi) % (2 * np.pi) - np.pi)))
+        if off <= 45:
+            continue
+        backwards = off > 135
+        sev = ERROR if backwards and rigid else WARNING
+        hint = "turn it 180 deg" if backwards else "turn it 90 deg"
+        out.append(about(fid[i], cubs[i], "heading_motion", sev, round(off, 1),
+                         f"points {off:.0f} deg off the way its track moves ({np.hypot(*v):.1f} m/s, "
+                         f"{'against' if backwards else 'across'} it): {hint}"))
+    return out

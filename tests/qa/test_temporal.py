@@ -84,7 +84,8 @@ def test_size_change_gap_duplicate_class_change_and_heading_flip():
     assert ("track_class_change", "002", "t1-2", "warning") in run(relabel)
 
     flips = run(track([1.0 * k for k in range(5)], yaws=[0, 0, np.pi, 0, 0]))
-    assert flips == [("yaw_jump", "002", "t1-2", "warning")]
+    # the flipped box turns impossibly fast, and points against the way its track moves
+    assert sorted(flips) == [("heading_motion", "002", "t1-2", "error"), ("yaw_jump", "002", "t1-2", "warning")]
 
 
 @pytest.mark.parametrize("bad, blamed", [
@@ -95,3 +96,16 @@ def test_size_change_gap_duplicate_class_change_and_heading_flip():
 ])
 def test_blame(bad, blamed):
     assert _blame(np.array(bad)) == blamed
+
+
+def test_heading_against_the_motion_is_found_only_where_the_track_moves():
+    # a car driving +x at 10 m/s labelled facing backwards in every sweep: all of them
+    backwards = run(track([1.0 * k for k in range(5)], yaws=[np.pi] * 5))
+    assert [f[0] for f in backwards] == ["heading_motion"] * 5 and {f[3] for f in backwards} == {"error"}
+    # a parked car says nothing about its heading
+    assert run(track([5.0] * 5, yaws=[np.pi] * 5)) == []
+    # relative to an unknown (moving) sensor nothing is said either
+    assert run(track([1.0 * k for k in range(5)], yaws=[np.pi] * 5, poses=None)) == []
+    # a pedestrian walking backwards is only a warning (people do)
+    ped = run(track([0.25 * k for k in range(5)], label="Pedestrian", size=(0.6, 0.6, 1.7), yaws=[np.pi] * 5))
+    assert ped and {f[3] for f in ped} == {"warning"}
