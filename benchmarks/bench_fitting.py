@@ -15,8 +15,8 @@ Run alone: `python benchmarks/bench_fitting.py`. Against ground truth:
   turned by 180 degrees, the share of boxes that the track's motion turns to face forward;
 - speed on a ~120k-point sweep: click-to-fit (frame loaded), context build, pre-labelling;
 - one click per KITTI car (the 22 cars with >= 100 points, `kitti_car_rows`): at the label's
-  centre, at random points of the car, in the BEV near the car (the app's seed: the cloud
-  point nearest in x-y, often the ground), in the camera (image_2) at the projected centre,
+  centre, at random points of the car, in the BEV near the car (`fit.fit_bev_click`: the
+  clicked spot on the ground, snapped to the object), in the camera (image_2) at the projected centre,
   and a rectangle dragged as the label's own 2D box; and the actions a labeller spends per
   car (one click, then greedy key nudges until BEV IoU >= 0.7, `actions_to_fix`).
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from pointlabel.app.editing import NUDGE_ACTIONS, nudge_cuboid  # noqa: E402
 from pointlabel.fitting.camera_fit import fit_from_camera_click, fit_in_rectangle  # noqa: E402
 from pointlabel.fitting.context import FrameContext  # noqa: E402
-from pointlabel.fitting.fit import fit_cuboid  # noqa: E402
+from pointlabel.fitting.fit import fit_bev_click, fit_cuboid  # noqa: E402
 from pointlabel.fitting.prelabel import prelabel  # noqa: E402
 from pointlabel.fitting.propagate import propagate_track  # noqa: E402
 from pointlabel.geometry.boxes import cuboids_to_array, points_in_box_mask  # noqa: E402
@@ -195,8 +195,8 @@ def kitti_cars(root: Path, min_points: int = CAR_MIN_POINTS) -> list[Car]:
 def one_click(car: Car, how: str, rng: np.random.Generator) -> list[tuple[object, float]]:
     """The fitted cuboids (or None) and the milliseconds of the clicks of kind `how` on a car:
     'centre' (its point nearest the label's centre), 'point' (RANDOM_CLICKS random points of
-    it), 'bev' (RANDOM_CLICKS BEV clicks in its footprint grown by BEV_MARGIN, seeded as the
-    app does at the cloud point nearest in x-y), 'camera' (image_2 at the projected centre),
+    it), 'bev' (RANDOM_CLICKS BEV clicks in its footprint grown by BEV_MARGIN, no height:
+    `fit_bev_click`), 'camera' (image_2 at the projected centre),
     'camera seen' (image_2 at the median pixel of its points: a hidden centre is not where a
     person clicks), 'rectangle' (its label_2 2D box)."""
     ctx, box = car.ctx, car.truth.as_array()
@@ -208,14 +208,18 @@ def one_click(car: Car, how: str, rng: np.random.Generator) -> list[tuple[object
         half = box[3:5] / 2 + BEV_MARGIN
         local = rng.uniform(-half, half, (RANDOM_CLICKS, 2))
         c, s = math.cos(box[6]), math.sin(box[6])
-        xy = box[:2] + local @ np.array([[c, s], [-s, c]])
-        tree = _xy_tree(ctx)
-        seeds = [ctx.pts_lidar[tree.query(p)[1]] for p in xy]
+        clicks = box[:2] + local @ np.array([[c, s], [-s, c]])
     out = []
-    if how in ("centre", "point", "bev"):
+    if how in ("centre", "point"):
         for seed in seeds:
             start = time.perf_counter()
             cuboid = fit_cuboid(ctx, seed).cuboid
+            out.append((cuboid, 1000 * (time.perf_counter() - start)))
+        return out
+    if how == "bev":
+        for xy in clicks:
+            start = time.perf_counter()
+            cuboid = fit_bev_click(ctx, xy).cuboid
             out.append((cuboid, 1000 * (time.perf_counter() - start)))
         return out
     start = time.perf_counter()
@@ -231,16 +235,6 @@ def one_click(car: Car, how: str, rng: np.random.Generator) -> list[tuple[object
     else:
         raise ValueError(how)
     return [(result.cuboid, 1000 * (time.perf_counter() - start))]
-
-
-_TREES: dict = {}
-
-
-def _xy_tree(ctx: FrameContext):
-    from scipy.spatial import cKDTree
-    if id(ctx) not in _TREES:  # benchmark-local cache, one per loaded context
-        _TREES[id(ctx)] = cKDTree(ctx.pts_lidar[:, :2])
-    return _TREES[id(ctx)]
 
 
 def actions_to_fix(cuboid, truth, good: float = GOOD_IOU, max_keys: int = MAX_KEYS) -> int:

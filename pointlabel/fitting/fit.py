@@ -21,8 +21,8 @@ origin). Steps:
 
 A seed on the ground (a BEV click lands on the road under or beside a car) first snaps to
 the nearest above-ground point within `FitConfig.snap_radius` m in x-y, or, on a spot hidden
-from the sensor, to the object in front of it (`snap_to_object`), if that object's box
-reaches within the radius of the click.
+from the sensor, to the object in front of it (`snap_candidates`), if that object's box
+reaches within `FitConfig.snap_box_reach` m of the click.
 
 Heading is only defined up to 180 degrees by geometry: the fitted yaw is in [-pi/2, pi/2).
 """
@@ -51,6 +51,7 @@ class FitConfig:
     snap_min_height: float = BLOCKER_HEIGHT  # a seed lower than this is on the ground; snap to higher points
     shadow_reach: float = 3.0  # a ground seed in a shadow snaps to the object up to this far in front
     snap_box_reach: float = 0.75  # a snapped fit counts if its box reaches this close to the click
+    snap_far: float = 1.0  # last resort: the nearest tall point this far in x-y
     owner_share: float = 0.8  # a fragment joins its owner when this share of it lies in its box ...
     owner_margin: float = 0.3  # ... grown by this margin
 
@@ -75,16 +76,16 @@ def fit_cuboid(ctx: FrameContext, seed_xyz, label: str | None = None,
                priors: dict[str, SizePrior] | None = None,
                config: FitConfig = DEFAULT_CONFIG) -> FitResult:
     """Fit the object around `seed_xyz` (3,) LiDAR frame. `label` forces the class (and its
-    size prior); otherwise the class is guessed. A seed on the ground snaps to the nearest
-    object point within `config.snap_radius` m in x-y. No object there -> cuboid None."""
+    size prior); otherwise the class is guessed. A seed on the ground (less than
+    `config.snap_min_height` m above it) snaps to the object there (`snap_candidates`).
+    No object there -> cuboid None."""
     seed = np.asarray(seed_xyz, dtype=float).reshape(3)
     on_ground = seed[2] - float(ctx.ground.height_at(seed[None, :2])[0]) < config.snap_min_height
-    snapped = snap_to_object(ctx, seed[:2], config) if on_ground else None
-    if snapped is not None:
+    for snapped in snap_candidates(ctx, seed[:2], config) if on_ground else ():
         result = _fit_from_seed(ctx, snapped, label, priors, config)
         if result.cuboid is not None and footprint_distance(result.cuboid, seed[:2]) <= config.snap_box_reach:
             return result
-        # the snapped object's box is not where the click was: the click's own point decides
+    # no snapped object's box is where the click was: the click's own point decides
     return _fit_from_seed(ctx, seed, label, priors, config)
 
 
@@ -102,6 +103,18 @@ def _fit_from_seed(ctx: FrameContext, seed: np.ndarray, label, priors, config: F
     return fit_cluster(ctx, cluster.indices, label, priors, config)
 
 
+def fit_bev_click(ctx: FrameContext, xy, label: str | None = None,
+                  priors: dict[str, SizePrior] | None = None,
+                  config: FitConfig = DEFAULT_CONFIG) -> FitResult:
+    """Click-to-fit from a bird's-eye view: `xy` (2,) LiDAR frame, no height. The clicked
+    spot on the ground model seeds `fit_cuboid`, which snaps it to the object there (near
+    it, or in front of its shadow) and keeps the box only if it reaches the spot (within
+    `config.snap_box_reach` m). Better than seeding at the sweep's point nearest in x-y:
+    in a car's shadow that point may lie a metre or more from the click."""
+    xy = np.asarray(xy, dtype=float).reshape(2)
+    return fit_cuboid(ctx, [*xy, float(ctx.ground.height_at(xy[None])[0])], label, priors, config)
+
+
 def footprint_distance(cuboid: Cuboid, xy) -> float:
     """Distance (m) in x-y from `xy` (2,) LiDAR frame to the cuboid's footprint (0 inside)."""
     c, s = np.cos(cuboid.yaw), np.sin(cuboid.yaw)
@@ -110,36 +123,42 @@ def footprint_distance(cuboid: Cuboid, xy) -> float:
     return float(np.hypot(*np.maximum(local - np.asarray(cuboid.size_lwh[:2]) / 2, 0.0)))
 
 
-def snap_to_object(ctx: FrameContext, xy, config: FitConfig = DEFAULT_CONFIG) -> np.ndarray | None:
-    """(3,) the object point (LiDAR frame) a click on the ground at `xy` (2,) means, or None.
+def snap_candidates(ctx: FrameContext, xy, config: FitConfig = DEFAULT_CONFIG) -> list[np.ndarray]:
+    """The object points (each (3,), LiDAR frame) a click on the ground at `xy` (2,) may
+    mean, most likely first (at most one of each kind):
 
-    The above-ground point nearest in x-y within `config.snap_radius` m, preferring points at
-    least `config.snap_min_height` m above the ground (a car's body, not the kerb beside
-    it). Failing that, the object in front of the spot on its line of sight (a click on the
-    far half of a car in the BEV, which the sweep did not see): its tall point nearest the
-    spot, up to `config.shadow_reach` m in front and `config.snap_radius` m aside.
-    `fit_cuboid` keeps a snapped fit only if its box reaches within `config.snap_radius`
-    m of the spot."""
+    1. the point at least `config.snap_min_height` m above the ground (a car's body, not
+       the kerb beside it) nearest in x-y within `config.snap_radius` m;
+    2. the object in front of the spot on its line of sight (a click on the far half of a
+       car in the BEV, which the sweep did not see): its tall point nearest the spot, up to
+       `config.shadow_reach` m in front and `config.snap_radius` m aside;
+    3. the nearest lower above-ground point within `config.snap_radius` m;
+    4. the nearest tall point within `config.snap_far` m (a car whose near end is hidden
+       behind another).
+
+    `fit_cuboid` keeps the first whose box reaches within `config.snap_box_reach` m of the
+    spot."""
     obj = ctx.obj_pts
     if len(obj) == 0:
-        return None
+        return []
     xy = np.asarray(xy, dtype=float).reshape(2)
     d = np.hypot(obj[:, 0] - xy[0], obj[:, 1] - xy[1])
     near = d <= config.snap_radius
     tall = ctx.height[ctx.obj_idx] >= config.snap_min_height
-    for pool in (near & tall, near):
-        if pool.any():
-            k = np.flatnonzero(pool)
-            return obj[k[np.argmin(d[k])]].copy()
     rng = float(np.hypot(*xy))
     unit = xy / max(rng, 1e-6)
     along = obj[:, :2] @ unit
     aside = np.abs(obj[:, :2] @ np.array([-unit[1], unit[0]]))
     shadow = tall & (aside <= config.snap_radius) & (along < rng) & (along >= rng - config.shadow_reach)
-    if not shadow.any():
-        return None
-    k = np.flatnonzero(shadow)
-    return obj[k[np.argmax(along[k])]].copy()
+    out = []
+    for pool, score in ((near & tall, d), (shadow, -along), (near & ~tall, d),
+                        (tall & (d <= config.snap_far), d)):
+        if pool.any():
+            k = np.flatnonzero(pool)
+            point = obj[k[np.argmin(score[k])]]
+            if not any(np.array_equal(point, p) for p in out):
+                out.append(point.copy())
+    return out
 
 
 def fit_cluster(ctx: FrameContext, indices: np.ndarray, label: str | None = None,
