@@ -2,6 +2,7 @@
 did not write), its boxes checked against ours through the devkit's own transforms; import
 back (with our sidecar: exact; without: through the class/attribute map); bad input."""
 import json
+import math
 import shutil
 
 import matplotlib
@@ -274,3 +275,37 @@ def test_kitti_frames_export_and_import(kitti_root, tmp_path):
         assert [g.label for g in got] == [lossy.get(w.label, w.label) for w in want]
         for g, w in zip(got, want):
             np.testing.assert_allclose(g.corners(), w.corners(), atol=1e-6)
+
+
+def test_golden_export(tiny, tmp_path):
+    """Values worked out by hand for the tiny dataset of conftest.py."""
+    root, labels = tiny
+    ds = open_dataset(root)
+    export_nuscenes(ds, labels, tmp_path / "nu")
+    table = lambda name: json.loads((tmp_path / "nu" / VERSION / f"{name}.json").read_text())  # noqa: E731
+    anns = sorted(table("sample_annotation"), key=lambda a: a["translation"][0])
+    # Sweep 1: the car at (5.5, 1, -1) in the LiDAR frame, the LiDAR at world x = 11.
+    assert anns[1]["translation"] == pytest.approx([16.5, 1.0, -1.0])
+    assert anns[1]["size"] == [2.0, 4.0, 1.5]  # w l h
+    assert anns[1]["rotation"] == pytest.approx([math.sqrt(0.5), 0, 0, math.sqrt(0.5)])  # w x y z
+    assert anns[1]["num_lidar_pts"] == 3 and anns[1]["visibility_token"] == "4"
+    moving = next(a for a in table("attribute") if a["name"] == "vehicle.moving")["token"]
+    assert anns[0]["attribute_tokens"] == [moving] and anns[0]["next"] == anns[1]["token"]
+    (inst,) = table("instance")
+    assert inst["nbr_annotations"] == 2 and inst["first_annotation_token"] == anns[0]["token"]
+    car = next(c for c in table("category") if c["token"] == inst["category_token"])
+    assert car["name"] == "vehicle.car"
+    # Ego poses: the sweep's at its own time, the camera's at 100.11 s (interpolated: x = 11.1).
+    poses = {p["timestamp"]: p for p in table("ego_pose")}
+    assert poses[100_100_000]["translation"] == pytest.approx([11.0, 0, 0])
+    assert poses[100_110_000]["translation"] == pytest.approx([11.1, 0, 0])
+    cam = next(c for c in table("calibrated_sensor") if c["camera_intrinsic"])
+    assert cam["translation"] == pytest.approx([0.5, 0.0, -0.2]) and cam["camera_intrinsic"] == [
+        [100.0, 0.0, 50.0], [0.0, 100.0, 40.0], [0.0, 0.0, 1.0]]
+    q = np.array(cam["rotation"])  # R_lidar_from_cam = [[0, 0, 1], [-1, 0, 0], [0, -1, 0]]
+    assert q * np.sign(q[0]) == pytest.approx([0.5, -0.5, 0.5, -0.5])
+    lidar_files = sorted(r["filename"] for r in table("sample_data") if r["fileformat"] == "pcd")
+    assert lidar_files == ["samples/LIDAR_TOP/tiny__LIDAR_TOP__100000000.pcd.bin",
+                           "samples/LIDAR_TOP/tiny__LIDAR_TOP__100100000.pcd.bin"]
+    pts = np.fromfile(tmp_path / "nu" / lidar_files[1], dtype="<f4").reshape(-1, 5)
+    assert pts[0].tolist() == [5.5, 1.0, -1.0, 0.0, 0.0]

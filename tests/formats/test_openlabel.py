@@ -376,3 +376,42 @@ def test_cuboid_values_round_trip(centre, size, yaw, pitch, roll):
     back = _cuboid_from(data, c.label, 3, np.eye(4), "unused", "test")
     np.testing.assert_allclose(back.corners(), c.corners(), atol=1e-9)
     assert (back.id, dict(back.attributes), back.track_id) == (c.id, {"a": [1, "b"]}, 3)
+
+
+def test_golden_export(tiny):
+    """Values worked out by hand for the tiny dataset of conftest.py."""
+    root, labels = tiny
+    ds = open_dataset(root)
+    doc = encode(ds, labels)
+    validate(doc)
+    ol = doc["openlabel"]
+    assert ol["coordinate_systems"] == {
+        "lidar_top": {"type": "sensor_cs", "parent": "", "children": ["front"]},
+        "front": {"type": "sensor_cs", "parent": "lidar_top", "children": [], "pose_wrt_parent": {
+            "matrix4x4": [0.0, 0.0, 1.0, 0.5, -1.0, 0.0, 0.0, 0.0, 0.0, -1.0, 0.0, -0.2, 0.0, 0.0, 0.0, 1.0]}},
+        "world": {"type": "scene_cs", "parent": "", "children": []}}
+    assert ol["streams"]["front"] == {"type": "camera", "uri": "", "stream_properties": {
+        "intrinsics_pinhole": {"camera_matrix": [100.0, 0.0, 50.0, 0.0, 0.0, 100.0, 40.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+                               "distortion_coeffs": [0.0] * 5, "width_px": 100, "height_px": 80},
+        "time_offset": 0.01}}
+    props = ol["frames"]["1"]["frame_properties"]
+    assert props["frame_id"] == "000001" and props["timestamp"] == 100.1
+    assert props["streams"]["lidar_top"] == {"uri": "lidar/000001.bin"}
+    assert props["streams"]["front"]["uri"] == "cameras/front/000001.png"
+    assert props["streams"]["front"]["stream_properties"]["sync"] == {"frame_stream": 1,
+                                                                      "timestamp": pytest.approx(100.11)}
+    assert props["transforms"]["lidar_top_to_world"]["transform_src_to_dst"]["matrix4x4"] == \
+        [1.0, 0.0, 0.0, 11.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    car = ol["objects"]["7"]
+    assert (car["name"], car["type"], car["frame_intervals"], car["object_data"]) == (
+        "Car-7", "Car", [{"frame_start": 0, "frame_end": 1}], {"num": [{"name": "track_id", "val": 7}]})
+    box = ol["frames"]["1"]["objects"]["7"]["object_data"]["cuboid"][0]
+    # Heading +y: a 90 degree turn about z, quaternion (0, 0, sin 45, cos 45) in SciPy order.
+    assert box["val"] == pytest.approx([5.5, 1.0, -1.0, 0.0, 0.0, math.sqrt(0.5), math.sqrt(0.5), 4.0, 2.0, 1.5])
+    assert box["coordinate_system"] == "lidar_top" and box["attributes"] == {
+        "boolean": [{"name": "moving", "val": True}],
+        "text": [{"name": "annotation_id", "val": "car1"}, {"name": "status", "val": "confirmed"}]}
+    lanes = [o for o in ol["objects"].values() if o["type"] == "lane"]
+    assert len(lanes) == 1 and "object_data" not in lanes[0]  # untracked: a UUID object without track id
+    (uid,) = [u for u, o in ol["objects"].items() if o["type"] == "lane"]
+    assert ol["frames"]["0"]["objects"][uid]["object_data"]["poly3d"][0]["val"] == [0.0, 0, 0, 1, 0, 0]
