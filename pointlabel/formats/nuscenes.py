@@ -17,9 +17,9 @@ microseconds; a dataset without timestamps gets 10 Hz from 0.
 
 Boxes: `sample_annotation` in the global frame, geometric centre, size w l h, rotation
 quaternion w x y z; one `instance` per track (an untracked box is its own instance);
-classes, attributes and visibility by `nuscenes_map`. Rejected boxes are not exported.
+classes, attributes and visibility by `nuscenes_map`. Rejected boxes are not nuScenes objects.
 `pointlabel.json` keeps what nuScenes cannot hold (our label, id, status, confidence,
-attributes per annotation token; polylines and DontCare regions per frame; the frame id of
+attributes per annotation token; rejected boxes, polylines and DontCare regions per frame; the frame id of
 each sample and the camera of each channel), so `nuscenes_import` restores our own exports.
 """
 from __future__ import annotations
@@ -151,7 +151,8 @@ def export_nuscenes(dataset, labels, out: str | Path, version: str = VERSION, fr
         cuboids = [c for c in anns.cuboids if c.status != STATUS_REJECTED]
         for c, n_pts in zip(cuboids, _point_counts(pts_lidar, cuboids)):
             _annotation(tb, sidecar, instances, summary, c, sample, fid, k, T_world_from_lidar, n_pts)
-        extra = [a.to_dict() for a in (*anns.polylines, *anns.dontcares)]
+        rejected = [c for c in anns.cuboids if c.status == STATUS_REJECTED]  # not objects, but not lost
+        extra = [a.to_dict() for a in (*rejected, *anns.polylines, *anns.dontcares)]
         if extra:
             sidecar["extra"][fid] = extra
     _chain([r for r in tb.rows["sample"]], lambda r: r["timestamp"])

@@ -25,6 +25,7 @@ from pointlabel.formats.nuscenes_import import import_nuscenes  # noqa: E402
 from pointlabel.geometry.boxes import points_in_cuboid_mask  # noqa: E402
 from pointlabel.formats.nuscenes_map import attributes_of, category_of, from_nuscenes  # noqa: E402
 from pointlabel.labelsets import ReferenceSet  # noqa: E402
+from pointlabel.model import Cuboid, FrameAnnotations  # noqa: E402
 from pointlabel.store import AnnotationStore  # noqa: E402
 
 VERSION = "v1.0-mini"
@@ -281,7 +282,12 @@ def test_golden_export(tiny, tmp_path):
     """Values worked out by hand for the tiny dataset of conftest.py."""
     root, labels = tiny
     ds = open_dataset(root)
+    rejected = Cuboid((8, -3, -1), (4, 2, 1.5), 0.0, status="rejected", id="no")
+    labels.frames["000001"] = FrameAnnotations.from_annotations("000001", [*labels.frame("000001"), rejected])
     export_nuscenes(ds, labels, tmp_path / "nu")
+    store = AnnotationStore(tmp_path / "s.sqlite")
+    import_nuscenes(ds, store, tmp_path / "nu", "back")  # a rejected box is no nuScenes object, yet kept
+    assert store.frame("000001", "back").get("no") == rejected and store.frame("000000", "back").get("lane0")
     table = lambda name: json.loads((tmp_path / "nu" / VERSION / f"{name}.json").read_text())  # noqa: E731
     anns = sorted(table("sample_annotation"), key=lambda a: a["translation"][0])
     # Sweep 1: the car at (5.5, 1, -1) in the LiDAR frame, the LiDAR at world x = 11.
