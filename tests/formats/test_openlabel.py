@@ -201,6 +201,7 @@ GOLDEN = {"openlabel": {
 def test_golden_foreign_file(kitti_root, tmp_path):
     """Frames matched by number (0 -> 000000, 8 -> 000008); geometry in `base` moved into the
     LiDAR frame (z - 1.5); Euler and quaternion cuboids; the uid is the track id."""
+    validate(GOLDEN)  # the hand-written file is valid OpenLABEL itself
     ds = open_dataset(kitti_root)
     frames, skipped = decode(GOLDEN, ds)
     assert skipped == {"bbox (Car)": 1}  # a 2D box that is not a DontCare region is not ours to keep
