@@ -18,7 +18,8 @@ Run alone: `python benchmarks/bench_fitting.py`. Against ground truth:
   centre, at random points of the car, in the BEV near the car (`fit.fit_bev_click`: the
   clicked spot on the ground, snapped to the object), in the camera (image_2) at the projected centre,
   and a rectangle dragged as the label's own 2D box; and the actions a labeller spends per
-  car (one click, then greedy key nudges until BEV IoU >= 0.7, `actions_to_fix`).
+  car (one click, then greedy key nudges until BEV IoU >= 0.7, `actions_to_fix`; a click
+  that fits nothing or another object is followed by a click on the car's middle).
 
 Heading errors are modulo 180 degrees: geometry alone cannot tell an object's front from its back.
 """
@@ -53,7 +54,7 @@ RANDOM_CLICKS = 5  # random-point and BEV clicks per car
 BEV_MARGIN = 0.25  # m: BEV clicks fall in the label's footprint grown by this
 GOOD_IOU = 0.7  # a box the labeller accepts without a key press
 MAX_KEYS = 60  # the greedy labeller gives up after this many key presses
-RETYPE_ACTIONS = 12  # a failed click: the labeller types or drags the box (a flat estimate)
+WRONG_OBJECT = 0.1  # a click's box overlapping the car less than this is another object's
 
 
 def bench_rows() -> list[tuple[str, float, str]]:
@@ -268,11 +269,15 @@ def _mismatch(boxes: np.ndarray, target: np.ndarray) -> np.ndarray:
     return (np.hypot(*(boxes[:, :2] - target[:2]).T) + np.abs(boxes[:, 3:5] - target[3:5]).sum(1) + yaw)
 
 
-def labeller_actions(car: Car, cuboid) -> int:
-    """Actions to label one car from a click's box: the click, then the keys to fix it; a
-    click that gave no box costs RETYPE_ACTIONS (the box drawn by hand)."""
+def labeller_actions(car: Car, cuboid, retry: int) -> int:
+    """Actions to label one car from a click's box: the click, then the keys to fix it. A
+    click that fitted nothing or another object (BEV IoU < WRONG_OBJECT) costs the click,
+    the delete (none when there is no box) and `retry`: the actions after a click on the
+    car's middle."""
     if cuboid is None:
-        return 1 + RETYPE_ACTIONS
+        return 1 + retry
+    if _iou(cuboid.as_array(), car.truth.as_array()) < WRONG_OBJECT:
+        return 2 + retry
     return 1 + actions_to_fix(cuboid, car.truth)
 
 
@@ -287,14 +292,18 @@ def kitti_car_rows(root: Path, seed: int = 0) -> list[tuple[str, float, str]]:
     cars = kitti_cars(root)
     rows = []
     actions = {}
+    retry = []  # per car: the actions after a click on its middle (the centre click's)
+    for car in cars:
+        cuboid = one_click(car, "centre", np.random.default_rng(seed))[0][0]
+        retry.append(1 + (MAX_KEYS if cuboid is None else actions_to_fix(cuboid, car.truth)))
     for how, name in KINDS:
         rng = np.random.default_rng(seed)
         ious, times, acts = [], [], []
-        for car in cars:
+        for car, again in zip(cars, retry):
             for cuboid, ms in one_click(car, how, rng):
                 ious.append(_iou(None if cuboid is None else cuboid.as_array(), car.truth.as_array()))
                 times.append(ms)
-                acts.append(labeller_actions(car, cuboid))
+                acts.append(labeller_actions(car, cuboid, again))
         actions[how] = acts
         ious = np.asarray(ious)
         prefix = f"KITTI {len(cars)} cars, {name}"
