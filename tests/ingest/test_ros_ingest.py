@@ -319,3 +319,15 @@ def test_tf_buffer_chains_and_interpolates():
     assert Rotation.from_matrix(half[:3, :3]).as_euler("zyx")[0] == pytest.approx(0.2)
     np.testing.assert_allclose(tf.lookup("odom", "base", 5 * 10**9)[:3, 3], [5.0, 1.0, 0.0])  # held at the end
     assert tf.lookup("cam", "elsewhere") is None
+
+
+def test_lidar_only_recording(tmp_path):
+    """No cameras, no tf: sweeps and their times only (an empty rig)."""
+    drop = ("/cam_front/image_raw", "/cam_left/image_raw/compressed", "/cam_front/camera_info",
+            "/cam_left/camera_info", "/tf", "/tf_static")
+    summary = ingest(write_mcap(tmp_path / "l.mcap", drop), tmp_path / "n")
+    assert summary["sweeps"] == SWEEPS and summary["cameras"] == {} and not summary["poses"]
+    ds = open_dataset(tmp_path / "n")
+    assert ds.frame_ids == [f"{k:06d}" for k in range(SWEEPS)] and ds.camera_names == []
+    assert ds.timestamps["000004"] == pytest.approx((T0_NS + 4 * PERIOD_NS) / 1e9, abs=1e-6)
+    np.testing.assert_array_equal(ds.load_cloud("000002").xyz, points(2)[0][3:])
