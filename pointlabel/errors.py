@@ -11,3 +11,8 @@ class PointlabelError(Exception):
         self.path = None if path is None else str(path)
         self.message = message
         super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class BadInput(PointlabelError):
+    """A value sent by a client (a browser callback, an HTTP request) that cannot be used:
+    the server answers 400 with the message, never a traceback."""

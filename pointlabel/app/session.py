@@ -27,6 +27,7 @@ from typing import Callable
 
 from pointlabel.app.config import AppConfig
 from pointlabel.app.state import FrameCache, FrameData
+from pointlabel.errors import BadInput
 from pointlabel.geometry.boxes import count_points_in_boxes, cuboids_to_array
 from pointlabel.model import Annotation, FrameAnnotations, annotation_from_dict
 from pointlabel.qa.guidelines import default_guidelines
@@ -95,7 +96,17 @@ class AppSession:
 
     # -- frames ----------------------------------------------------------------------------
     def frame_id(self, index) -> str:
-        i = min(max(int(index or 0), 0), len(self.frame_ids) - 1)
+        """The frame at slider position `index` (clamped); BadInput for anything but a whole
+        number (the value comes from the browser, so from anyone who can send a request)."""
+        if index is None:
+            index = 0
+        if isinstance(index, str) and index.strip().isascii() and index.strip().lstrip("-").isdigit():
+            index = int(index)
+        if isinstance(index, float) and index.is_integer():
+            index = int(index)
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise BadInput(f"frame index must be a whole number, got {index!r:.40}")
+        i = min(max(index, 0), len(self.frame_ids) - 1)
         return self.frame_ids[i]
 
     def index_of(self, frame_id: str) -> int:

@@ -1,7 +1,10 @@
 """`serve`: open a dataset in the annotation app."""
 from __future__ import annotations
 
+import os
+
 from pointlabel.commands.common import add_dataset_args, dataset_of, store_of
+from pointlabel.errors import PointlabelError
 
 
 def register(sub) -> None:
@@ -19,13 +22,25 @@ def register(sub) -> None:
                    help=f"most points the 3D view receives (default {DEFAULT_BUDGET_3D}; voxel-downsampled "
                         "above, full resolution around the selected box)")
     p.add_argument("--debug", action="store_true", help="Dash debug mode (reloads, dev tools)")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="a further name browsers may use for this server (repeatable); requests for "
+                        "any other Host than localhost, 127.0.0.1, --host and these are refused (421)")
+    p.add_argument("--max-body-mb", type=float, default=4.0, metavar="MB",
+                   help="largest request body accepted, in MB (default 4; larger: 413)")
+    p.add_argument("--auth-token", default=os.environ.get("POINTLABEL_AUTH_TOKEN"), metavar="TOKEN",
+                   help="require this token on every request (needed for a --host other than loopback; "
+                        "default: $POINTLABEL_AUTH_TOKEN)")
     p.set_defaults(func=cmd_serve)
 
 
 def cmd_serve(args) -> int:
+    from pointlabel.app.guard import check_bind
     from pointlabel.app.server import serve
     from pointlabel.privacy.access_log import log_store_access
     from pointlabel.qa.guidelines import load_guidelines
+    check_bind(args.host, args.auth_token)  # before the dataset is opened
+    if not 0 < args.max_body_mb <= 1024:
+        raise PointlabelError("--max-body-mb must be in (0, 1024]")
     dataset = dataset_of(args)
     store = store_of(args, dataset)
     log_store_access(store, "open", dataset.root, {"command": "serve"})
@@ -34,5 +49,6 @@ def cmd_serve(args) -> int:
     if args.point_budget:
         from pointlabel.app.config import PointBudget
         options["budget"] = PointBudget(view3d=args.point_budget)
-    serve(dataset, store, host=args.host, port=args.port, debug=args.debug, **options)
+    serve(dataset, store, host=args.host, port=args.port, debug=args.debug, allowed_hosts=args.allowed_host,
+          max_body_mb=args.max_body_mb, auth_token=args.auth_token, **options)
     return 0
