@@ -282,3 +282,16 @@ def test_footprint_distance_properties(x, y, yaw, l, w, px, py, turn, tx, ty):
     T[:2, 3] = (tx, ty)
     moved = T[:2, :2] @ p + T[:2, 3]
     assert footprint_distance(box.transformed(T), moved) == pytest.approx(d, abs=1e-9)
+
+
+@pytest.mark.parametrize("xy", [(11.4, -3.5), (11.78, -3.8), (9.0, -3.5)])
+def test_kitti_bev_clicks_on_a_car_and_its_hidden_side(kitti_frames, xy):
+    """000019, the car at (10.0, -2.83): BEV clicks on its far (hidden) side, where the
+    sweep's nearest point is ~1 m away (0.15 m beyond its edge for the second), and on the
+    ground under its near side, all fit it."""
+    from pointlabel.fitting.fit import fit_bev_click
+    pts, gts = kitti_frames("000019")
+    truth = min(gts, key=lambda g: math.hypot(g.center[0] - 10.0, g.center[1] + 2.83))
+    result = fit_bev_click(FrameContext.build(pts), xy)
+    assert result.cuboid is not None and result.cuboid.label == "Car"
+    assert bev_iou(result.cuboid.as_array(), truth.as_array())[0, 0] > 0.85
