@@ -13,6 +13,7 @@ Rows (per backend): edits/s, p95 ms, errors, lost. Run: `python benchmarks/bench
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -75,7 +76,7 @@ class Client(threading.Thread):
                 n += 1
                 if n % 10 == 0:
                     api.annotations(frame)
-            except (ApiError, OSError) as e:
+            except (ApiError, OSError, http.client.HTTPException, ValueError) as e:
                 self.errors.append(f"{type(e).__name__}: {e}")
                 api.close()
         api.close()

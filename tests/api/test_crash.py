@@ -5,6 +5,7 @@ append-only history and in the state the restarted API serves. On SQLite and on 
 PostgreSQL. The figures (sent / acknowledged / found) go to artifacts/crash_api.json."""
 from __future__ import annotations
 
+import http.client
 import json
 import random
 import threading
@@ -67,8 +68,8 @@ class Burst:
                     self._ack(k, aid, v + 1, None)
         except ApiError as e:  # a refusal would be a bug: these clients never conflict
             self.errors.append(str(e))
-        except OSError:
-            pass  # the server was killed
+        except (OSError, http.client.HTTPException, ValueError):
+            pass  # the server was killed (mid-response: a short or unparsable answer)
         finally:
             api.close()
 
