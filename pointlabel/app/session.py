@@ -21,6 +21,7 @@ verdicts on the frame's annotations (pointlabel.qa.review.ReviewBook, in the sam
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -86,6 +87,7 @@ class AppSession:
         self.class_colours = {name: g.colour for name, g in self.guidelines.classes.items()}
         self.review = SerializedStore(ReviewBook(self.store, config.label_set))
         self._max_track: int | None = None
+        self._track_lock = threading.Lock()
         self._has_rgb: bool | None = None
 
     def _camera_names(self) -> list[str]:
@@ -171,18 +173,21 @@ class AppSession:
         return ClientView(self, client, state)
 
     def _note_tracks(self, annotations) -> None:
-        for a in annotations:
-            if getattr(a, "track_id", None) is not None and self._max_track is not None:
-                self._max_track = max(self._max_track, int(a.track_id))
+        with self._track_lock:
+            for a in annotations:
+                if getattr(a, "track_id", None) is not None and self._max_track is not None:
+                    self._max_track = max(self._max_track, int(a.track_id))
 
     def next_track_id(self) -> int:
-        """A track id no annotation of the label set uses yet."""
-        if self._max_track is None:
-            ids = [a.track_id for f in self.store.frames(self.label_set)
-                   for a in self.store.frame(f, self.label_set) if getattr(a, "track_id", None) is not None]
-            self._max_track = max(ids, default=0)
-        self._max_track += 1
-        return self._max_track
+        """A track id no annotation of the label set uses yet (unique within this process;
+        several server processes would need it from the database)."""
+        with self._track_lock:
+            if self._max_track is None:
+                ids = [a.track_id for f in self.store.frames(self.label_set)
+                       for a in self.store.frame(f, self.label_set) if getattr(a, "track_id", None) is not None]
+                self._max_track = max(ids, default=0)
+            self._max_track += 1
+            return self._max_track
 
     def saved_label(self, state: dict | None) -> str:
         if not state or not state.get("saved_at"):
