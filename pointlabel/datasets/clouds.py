@@ -125,6 +125,7 @@ def read_ply(path: str | Path, *, keep_zero: bool = False) -> PointCloud:
 def read_las(path: str | Path, *, keep_zero: bool = False) -> PointCloud:
     """LAS/LAZ 1.0-1.4 and COPC, through laspy + lazrs; units from the file's CRS."""
     path = Path(path)
+    _check_las_record_counts(path)
     with _quiet_laspy():
         try:
             with laspy.open(path) as reader:
@@ -160,6 +161,28 @@ def _quiet_laspy():
         yield
     finally:
         logger.setLevel(level)
+
+
+def _check_las_record_counts(path: Path) -> None:
+    """Refuse VLR / EVLR counts the file cannot hold before laspy reads them: laspy loops
+    over a header's `number_of_vlrs` (up to 4 billion) even past the end of the file."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(247)
+        size = path.stat().st_size
+    except OSError as e:
+        raise PointlabelError(f"cannot read LAS/LAZ: {e.strerror or e}", path) from None
+    if len(head) < 104 or head[:4] != b"LASF":
+        return  # laspy says what is wrong
+    n_vlrs = int.from_bytes(head[100:104], "little")
+    if n_vlrs * 54 > size:  # a VLR header alone is 54 bytes
+        raise PointlabelError(f"bad LAS/LAZ: the header counts {n_vlrs} VLRs, more than the "
+                              f"file's {size} bytes can hold", path)
+    if len(head) >= 247 and head[25] == 4:  # LAS 1.4: extended VLRs
+        n_evlrs = int.from_bytes(head[243:247], "little")
+        if n_evlrs * 60 > size:
+            raise PointlabelError(f"bad LAS/LAZ: the header counts {n_evlrs} extended VLRs, more "
+                                  f"than the file's {size} bytes can hold", path)
 
 
 def _check_las_point_count(header: laspy.LasHeader, path: Path) -> None:

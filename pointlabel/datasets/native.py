@@ -85,6 +85,8 @@ def _is_number(v) -> bool:
 def _times(d, what: str, path: Path) -> dict[str, float]:
     """{stem: seconds} of timestamps.json: JSON numbers only (no strings, booleans, NaN or
     Infinity), within +-MAX_TIME_S."""
+    if d is None:
+        return {}
     if not isinstance(d, dict):
         raise PointlabelError(f"timestamps.json: {what} must be {{stem: seconds}}", path)
     out = {}
@@ -157,11 +159,11 @@ class NativeDataset:
         data = _read_json(path, "timestamps.json", self.root)
         if not isinstance(data, dict):
             raise PointlabelError("timestamps.json must hold an object", path)
-        cameras = data.get("cameras") or {}
+        cameras = data.get("cameras", {})
         if not isinstance(cameras, dict):
             raise PointlabelError('timestamps.json: "cameras" must be {camera: {stem: seconds}}', path)
-        lidar = _times(data.get("lidar") or {}, "lidar", path)
-        cams = {str(c): _times(d or {}, f"cameras.{c}", path) for c, d in cameras.items()}
+        lidar = _times(data.get("lidar", {}), "lidar", path)
+        cams = {str(c): _times(d, f"cameras.{c}", path) for c, d in cameras.items()}
         return {"lidar": lidar, "cameras": cams}
 
     @property

@@ -28,7 +28,7 @@ def check_annotation(a, where: str = "annotation"):
     def fail(message: str):
         raise PointlabelError(f"{where}: {message}")
 
-    label = getattr(a, "label", "")
+    label = getattr(a, "label", "DontCare")  # a DontCare region has no label
     if not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL_CHARS:
         fail(f"label must be a non-empty text of at most {MAX_LABEL_CHARS} characters")
     status = getattr(a, "status", STATUS_CONFIRMED)
