@@ -17,6 +17,7 @@ def register(sub) -> None:
                    help="X,Y,Z of a point on the object, LiDAR frame, metres "
                         "(write --seed=-1,2,0 when X is negative)")
     p.add_argument("--label", help="object class, whose size prior is used (default: guessed)")
+    p.add_argument("--guidelines", metavar="FILE", help="class sizes from this guidelines file (default: the class table)")
     p.add_argument("--json", action="store_true",
                    help='print one JSON object {"center", "size", "yaw", "label", "confidence"}')
     p.set_defaults(func=cmd_fit)
@@ -26,6 +27,7 @@ def register(sub) -> None:
     p.add_argument("--frames", help="A:B, frame ids from A to B inclusive (either may be left out)")
     p.add_argument("--set", default="default", help="label set to write to (default: default)")
     p.add_argument("--min-confidence", type=float, default=0.4, help="drop weaker proposals (default 0.4)")
+    p.add_argument("--guidelines", metavar="FILE", help="class sizes from this guidelines file (default: the class table)")
     p.set_defaults(func=cmd_prelabel)
 
     p = sub.add_parser("propagate", help="carry a track's box from one frame through to another")
@@ -56,14 +58,15 @@ def _check_frame(dataset, frame_id: str) -> str:
 
 
 def cmd_fit(args) -> int:
-    from pointlabel.fitting.classes import CLASS_PRIORS
     from pointlabel.fitting.context import context_for
     from pointlabel.fitting.fit import fit_cuboid
+    from pointlabel.qa.guidelines import load_guidelines
     dataset = dataset_of(args)
     frame = _check_frame(dataset, args.frame)
-    if args.label is not None and args.label not in CLASS_PRIORS:
-        raise PointlabelError(f"no size prior for class {args.label!r} (known: {', '.join(CLASS_PRIORS)})")
-    result = fit_cuboid(context_for(dataset, frame), args.seed, label=args.label)
+    priors = load_guidelines(args.guidelines).fit_priors()  # the one class table, or the project's file
+    if args.label is not None and args.label not in priors:
+        raise PointlabelError(f"no size prior for class {args.label!r} (known: {', '.join(priors)})")
+    result = fit_cuboid(context_for(dataset, frame), args.seed, label=args.label, priors=priors)
     c = result.cuboid
     if args.json:
         if c is None:
@@ -100,12 +103,14 @@ def _frame_range(ids: list[str], spec: str | None) -> list[str]:
 def cmd_prelabel(args) -> int:
     from pointlabel.fitting.context import context_for
     from pointlabel.fitting.prelabel import prelabel, write_proposals
+    from pointlabel.qa.guidelines import load_guidelines
+    priors = load_guidelines(args.guidelines).fit_priors()
     dataset = dataset_of(args)
     frames = _frame_range(dataset.frame_ids, args.frames)
     store = store_of(args, dataset)
     total = 0
     for fid in frames:
-        proposals = prelabel(context_for(dataset, fid), min_confidence=args.min_confidence)
+        proposals = prelabel(context_for(dataset, fid), priors, min_confidence=args.min_confidence)
         written = write_proposals(store, fid, proposals, args.set)
         total += len(written)
         kinds = ", ".join(f"{k} {n}" for k, n in Counter(c.label for c in written).most_common())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from collections import Counter
 from functools import lru_cache
 
@@ -59,7 +60,14 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_rank)
 
     p = sub.add_parser("guidelines", help="write the default guidelines file (classes, size limits, "
-                                          "thresholds) to start a project's own from")
+                                          "thresholds) to start a project's own from; "
+                                          "'guidelines fit DATASET --set S' fits its sizes to a label set")
+    p.add_argument("action", nargs="?", choices=["fit"], help="fit: estimate the class sizes from a label set")
+    p.add_argument("dataset", nargs="?", help="(fit) the dataset whose labels to measure")
+    p.add_argument("--set", default="reference", help="(fit) label set: 'reference', a store set, or a folder")
+    p.add_argument("--db", help="(fit) annotation store, for a store label set")
+    p.add_argument("--guidelines", metavar="FILE", help="(fit) start from this file, not the class table")
+    p.add_argument("--min-labels", type=int, default=10, help="(fit) fewer labels of a class: it keeps its sizes")
     p.add_argument("--out", metavar="FILE", help="write here (default: print)")
     p.set_defaults(func=cmd_guidelines)
 
@@ -226,8 +234,25 @@ def cmd_rank(args) -> int:
 
 
 def cmd_guidelines(args) -> int:
-    from pointlabel.qa.guidelines import default_guidelines
-    g = default_guidelines()
+    from pointlabel.qa.guidelines import default_guidelines, fit_sizes, load_guidelines
+    if args.action is None and args.dataset is not None:
+        raise PointlabelError(f"unknown guidelines action {args.dataset!r} (did you mean 'guidelines fit DATASET'?)")
+    g = load_guidelines(args.guidelines) if args.guidelines else default_guidelines()
+    if args.action == "fit":
+        from pointlabel.labelsets import open_label_set
+        if args.dataset is None:
+            raise PointlabelError("guidelines fit needs a DATASET")
+        args.up = args.units = args.level = None
+        dataset = dataset_of(args)
+        label_set = open_label_set(args.set, dataset, _opener(args, dataset))
+        g, report = fit_sizes(label_set, dataset.frame_ids, g, args.min_labels)
+        for r in report:
+            if r.after is None:
+                note = f"kept ({r.n} labels < {args.min_labels})" if r.n else "kept (no labels)"
+            else:
+                before = " x ".join(f"{v:.2f}" for v in r.before) if r.before else "-"
+                note = f"typical {before} -> {' x '.join(f'{v:.2f}' for v in r.after)} m"
+            print(f"{r.name:<16} {r.n:>6} labels  {note}", file=sys.stderr if not args.out else sys.stdout)
     if args.out:
         g.write(args.out)
     else:

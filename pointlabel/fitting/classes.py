@@ -1,9 +1,14 @@
-"""Size priors per object class, and a class guess from a fitted box's extent.
+"""THE class table: every class the project knows, once. Fitting, pre-labelling, QA and the
+app all derive from it (`qa.guidelines.default_guidelines()` turns it into the project's
+guidelines; a guidelines file overrides it per class, and `pointlabel guidelines fit`
+estimates its sizes from a label set).
 
-Sizes are (length along the heading, width, height) in metres, as `Cuboid.size_lwh`. The
-typical values are close to KITTI's training-set means; min/max bound what a real object of
-the class measures. `CLASS_PRIORS` is a plain dict: pass your own (same keys) to every fitting call to
-label other classes or other vehicles.
+Per class: a colour, the size *prior* the fitting uses (typical, smallest and largest whole
+object, close to KITTI's training set), the *plausibility limits* QA holds labels to (wider:
+KITTI's own labels fall inside), motion limits, whether it is rigid, the fewest returns a box
+needs, and a line of guideline text. Sizes are (length along the heading, width, height) in
+metres, as `Cuboid.size_lwh`. `CLASS_PRIORS` (name -> SizePrior) is what the fitting calls
+take; pass your own (same keys) to label other classes or other vehicles.
 
 Size alone cannot tell a car seen from behind (1.8 m wide, a face deep) from a cyclist seen
 from the side (1.8 m long, thin). Their tops can: a car's rear is as wide near the top as
@@ -29,13 +34,58 @@ class SizePrior:
     max_top_fill: float = 1.0
 
 
-CLASS_PRIORS: dict[str, SizePrior] = {
-    "Car": SizePrior((3.9, 1.65, 1.55), (2.9, 1.35, 1.2), (5.6, 2.2, 2.1), max_top_fill=0.85),
-    "Van": SizePrior((5.1, 1.9, 2.2), (4.0, 1.6, 1.7), (6.6, 2.4, 2.8), max_top_fill=0.9),
-    "Truck": SizePrior((10.0, 2.6, 3.3), (5.5, 2.0, 2.3), (18.0, 3.2, 4.5)),
-    "Pedestrian": SizePrior((0.7, 0.6, 1.75), (0.3, 0.3, 1.0), (1.4, 1.2, 2.1)),
-    "Cyclist": SizePrior((1.75, 0.6, 1.75), (1.2, 0.3, 1.2), (2.3, 1.2, 2.1), max_top_fill=0.6),
-}
+@dataclass(frozen=True)
+class ClassSpec:
+    """One row of the class table. prior: the fitting's SizePrior (None: never fitted or
+    proposed); limits: (min, max) (l, w, h) a label of the class must fall inside (QA);
+    speeds in m/s, yaw rates in rad/s; rigid: keeps its size along a track."""
+
+    name: str
+    colour: str
+    prior: SizePrior | None
+    limits: tuple[tuple[float, float, float], tuple[float, float, float]] | None
+    max_speed: float = 60.0
+    max_yaw_rate: float = 3.0
+    rigid: bool = True
+    min_points: int = 5
+    text: str = ""
+
+
+# colours: the Tableau palette
+CLASS_TABLE: dict[str, ClassSpec] = {c.name: c for c in (
+    ClassSpec("Car", "#1f77b4",
+              SizePrior((3.9, 1.65, 1.55), (2.9, 1.35, 1.2), (5.6, 2.2, 2.1), max_top_fill=0.85),
+              ((2.2, 1.2, 1.0), (6.2, 2.3, 2.3)), 60.0, 1.5, True, 5,
+              "Passenger cars incl. SUVs; box around the body without mirrors; heading to the front."),
+    ClassSpec("Van", "#17becf",
+              SizePrior((5.1, 1.9, 2.2), (4.0, 1.6, 1.7), (6.6, 2.4, 2.8), max_top_fill=0.9),
+              ((3.5, 1.5, 1.5), (7.5, 2.6, 3.2)), 50.0, 1.5, True, 5,
+              "Vans and minibuses; taller than a car."),
+    ClassSpec("Truck", "#8c564b",
+              SizePrior((10.0, 2.6, 3.3), (5.5, 2.0, 2.3), (18.0, 3.2, 4.5)),
+              ((4.5, 1.8, 2.0), (20.0, 3.2, 4.6)), 40.0, 1.0, True, 5,
+              "Lorries and tractor units; a trailer is its own box."),
+    ClassSpec("Pedestrian", "#d62728",
+              SizePrior((0.7, 0.6, 1.75), (0.3, 0.3, 1.0), (1.4, 1.2, 2.1)),
+              ((0.2, 0.2, 0.8), (1.5, 1.3, 2.2)), 6.0, 6.3, False, 5,
+              "A person standing or walking; the box includes the limbs' current extent."),
+    ClassSpec("Person_sitting", "#e377c2", None,
+              ((0.3, 0.3, 0.6), (1.8, 1.3, 1.7)), 3.0, 6.3, False, 5,
+              "A person sitting (bench, wheelchair); not a cyclist."),
+    # a cyclist's box may be short: a bicycle seen end-on, a child's bike (KITTI has 1.19 m)
+    ClassSpec("Cyclist", "#ff7f0e",
+              SizePrior((1.75, 0.6, 1.75), (1.2, 0.3, 1.2), (2.3, 1.2, 2.1), max_top_fill=0.6),
+              ((0.9, 0.25, 0.9), (2.6, 1.2, 2.2)), 20.0, 3.0, True, 5,
+              "Rider and bicycle in one box; a parked bicycle is Misc."),
+    ClassSpec("Tram", "#9467bd", None,
+              ((8.0, 2.0, 2.6), (45.0, 3.3, 4.3)), 25.0, 0.5, True, 5,
+              "Trams and light rail; one box per car body."),
+    ClassSpec("Misc", "#bcbd22", None,
+              ((0.1, 0.1, 0.1), (20.0, 4.0, 5.0)), 40.0, 6.3, False, 5,
+              "Other road users (trailers, segways, parked bicycles)."),
+)}
+
+CLASS_PRIORS: dict[str, SizePrior] = {n: c.prior for n, c in CLASS_TABLE.items() if c.prior is not None}
 
 # The log-size spread of a fully seen object about its class's typical size.
 _SIGMA = 0.22

@@ -12,7 +12,12 @@ and used by the checks. A JSON file::
 
 Sizes are (length along the heading, width, height) in metres, as Cuboid.size_lwh. The size
 limits are *plausibility* limits: a box outside them is an error, so they are wider than the
-fitting's class priors (KITTI's own labels fall inside them). Speeds in m/s, yaw rates in rad/s.
+fitting's class priors (KITTI's own labels fall inside them). A class may also carry
+"fit": {"min", "typical", "max", "max_top_fill"}: the size prior click-to-fit and
+pre-labelling use (`Guidelines.fit_priors`). Speeds in m/s, yaw rates in rad/s.
+
+The defaults are the one class table, `pointlabel.fitting.classes.CLASS_TABLE`;
+`fit_sizes` re-estimates the sizes from a label set (`pointlabel guidelines fit`).
 """
 from __future__ import annotations
 
@@ -20,8 +25,10 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from pointlabel.errors import PointlabelError
-from pointlabel.fitting.classes import SizePrior
+from pointlabel.fitting.classes import CLASS_TABLE, ClassSpec, SizePrior
 
 FORMAT = "pointlabel-guidelines"
 
@@ -39,13 +46,17 @@ class ClassGuide:
     min_points: int = 5
     required_attributes: tuple[str, ...] = ()
     text: str = ""
+    fit: SizePrior | None = None  # the fitting's size prior (None: the class is never fitted)
 
     def to_dict(self) -> dict:
-        d = {k: v for k, v in asdict(self).items() if k not in ("name", "size")}
+        d = {k: v for k, v in asdict(self).items() if k not in ("name", "size", "fit")}
         d["required_attributes"] = list(self.required_attributes)
         if self.size is not None:
             d["size"] = {"min": list(self.size.min), "typical": list(self.size.typical),
                          "max": list(self.size.max)}
+        if self.fit is not None:
+            d["fit"] = {"min": list(self.fit.min), "typical": list(self.fit.typical),
+                        "max": list(self.fit.max), "max_top_fill": self.fit.max_top_fill}
         return d
 
     @staticmethod
@@ -55,10 +66,27 @@ class ClassGuide:
         if size is not None:
             prior = SizePrior(tuple(map(float, size.get("typical", size["min"]))),
                               tuple(map(float, size["min"])), tuple(map(float, size["max"])))
+        fit = d.get("fit")
+        if fit is not None:
+            fit = SizePrior(tuple(map(float, fit.get("typical", fit["min"]))), tuple(map(float, fit["min"])),
+                            tuple(map(float, fit["max"])), float(fit.get("max_top_fill", 1.0)))
+        elif name in CLASS_TABLE:
+            fit = CLASS_TABLE[name].prior  # a file without "fit" keeps the class table's prior
         known = {k: d[k] for k in ("colour", "max_speed", "max_yaw_rate", "rigid", "min_points", "text")
                  if k in d}
         return ClassGuide(name=name, size=prior, required_attributes=tuple(d.get("required_attributes", ())),
-                          **known)
+                          fit=fit, **known)
+
+    @staticmethod
+    def from_spec(spec: ClassSpec) -> "ClassGuide":
+        """The guide of a row of the class table."""
+        size = None
+        if spec.limits is not None:
+            typical = spec.prior.typical if spec.prior is not None else \
+                tuple(float(np.sqrt(a * b)) for a, b in zip(*spec.limits))
+            size = SizePrior(typical, spec.limits[0], spec.limits[1])
+        return ClassGuide(spec.name, spec.colour, size, spec.max_speed, spec.max_yaw_rate, spec.rigid,
+                          spec.min_points, (), spec.text, spec.prior)
 
 
 @dataclass(frozen=True)
@@ -77,8 +105,13 @@ class Guidelines:
         return next((g for n, g in self.classes.items() if n.lower() == low), None)
 
     def size_priors(self) -> dict[str, SizePrior]:
-        """name -> SizePrior for the classes that have size limits (the fitting accepts this)."""
+        """name -> the plausibility limits (as a SizePrior) of the classes that have them."""
         return {n: g.size for n, g in self.classes.items() if g.size is not None}
+
+    def fit_priors(self) -> dict[str, SizePrior]:
+        """name -> the fitting's size prior, for the classes click-to-fit and pre-labelling
+        may propose (what `fitting.fit_cuboid(..., priors=)` and `prelabel` take)."""
+        return {n: g.fit for n, g in self.classes.items() if g.fit is not None}
 
     def colour(self, label: str) -> str:
         g = self.guide(label)
@@ -117,32 +150,61 @@ class Guidelines:
         return Guidelines.from_dict(data, str(path))
 
 
-def _guide(name, colour, lo, typ, hi, max_speed, max_yaw_rate, rigid, text) -> ClassGuide:
-    return ClassGuide(name, colour, SizePrior(typ, lo, hi), max_speed, max_yaw_rate, rigid, 5, (), text)
-
-
 def default_guidelines() -> Guidelines:
-    """KITTI's classes with plausibility limits that KITTI's own labels and the sample data
-    satisfy; colours from the Tableau palette."""
-    g = [
-        _guide("Car", "#1f77b4", (2.2, 1.2, 1.0), (3.9, 1.6, 1.56), (6.2, 2.3, 2.3), 60.0, 1.5, True,
-               "Passenger cars incl. SUVs; box around the body without mirrors; heading to the front."),
-        _guide("Van", "#17becf", (3.5, 1.5, 1.5), (5.1, 1.9, 2.2), (7.5, 2.6, 3.2), 50.0, 1.5, True,
-               "Vans and minibuses; taller than a car."),
-        _guide("Truck", "#8c564b", (4.5, 1.8, 2.0), (10.0, 2.6, 3.3), (20.0, 3.2, 4.6), 40.0, 1.0, True,
-               "Lorries and tractor units; a trailer is its own box."),
-        _guide("Pedestrian", "#d62728", (0.2, 0.2, 0.8), (0.85, 0.65, 1.75), (1.5, 1.3, 2.2), 6.0, 6.3, False,
-               "A person standing or walking; the box includes the limbs' current extent."),
-        _guide("Person_sitting", "#e377c2", (0.3, 0.3, 0.6), (0.8, 0.6, 1.25), (1.8, 1.3, 1.7), 3.0, 6.3, False,
-               "A person sitting (bench, wheelchair); not a cyclist."),
-        _guide("Cyclist", "#ff7f0e", (1.2, 0.3, 1.0), (1.75, 0.6, 1.75), (2.6, 1.2, 2.2), 20.0, 3.0, True,
-               "Rider and bicycle in one box; a parked bicycle is Misc."),
-        _guide("Tram", "#9467bd", (8.0, 2.0, 2.6), (16.0, 2.6, 3.5), (45.0, 3.3, 4.3), 25.0, 0.5, True,
-               "Trams and light rail; one box per car body."),
-        _guide("Misc", "#bcbd22", (0.1, 0.1, 0.1), (2.0, 1.0, 1.5), (20.0, 4.0, 5.0), 40.0, 6.3, False,
-               "Other road users (trailers, segways, parked bicycles)."),
-    ]
-    return Guidelines({c.name: c for c in g}, {}, "default")
+    """The class table (`fitting.classes.CLASS_TABLE`) as guidelines."""
+    return Guidelines({n: ClassGuide.from_spec(c) for n, c in CLASS_TABLE.items()}, {}, "default")
+
+
+@dataclass(frozen=True)
+class SizeFit:
+    """What `fit_sizes` did for one class: labels seen, and the typical size before and after
+    (None: too few labels, the class kept its sizes)."""
+
+    name: str
+    n: int
+    before: tuple | None
+    after: tuple | None
+
+
+def fit_sizes(label_set, frame_ids, base: Guidelines | None = None,
+              min_labels: int = 10) -> tuple[Guidelines, list[SizeFit]]:
+    """Guidelines whose sizes are estimated from the cuboids of `label_set` (anything with
+    .frame(fid)) over `frame_ids`; other fields from `base` (default: the class table).
+
+    Per class with at least `min_labels` labels (rejected ones left out): typical = the
+    median; the fitting's prior spans the 5th to 95th percentile widened by 10 %; the
+    plausibility limits span the 1st to 99th percentile widened by 20 % and always hold
+    every label seen (so a set's own labels are never implausible). A new class gets the
+    same with default colour and limits."""
+    from pointlabel.model import STATUS_REJECTED
+    base = base or default_guidelines()
+    sizes: dict[str, list] = {}
+    for fid in frame_ids:
+        for c in label_set.frame(fid).cuboids:
+            if c.status != STATUS_REJECTED:
+                sizes.setdefault(c.label, []).append(c.size_lwh)
+    out, report = dict(base.classes), []
+    for name in sorted(set(sizes) | set(base.classes)):
+        v = np.asarray(sizes.get(name, []), dtype=float).reshape(-1, 3)
+        guide = base.guide(name) or ClassGuide(name)
+        before = guide.size.typical if guide.size is not None else None
+        if len(v) < min_labels:
+            report.append(SizeFit(name, len(v), before, None))
+            continue
+        typical = tuple(np.round(np.median(v, axis=0), 3).tolist())
+        p1, p5, p95, p99 = np.percentile(v, [1, 5, 95, 99], axis=0)
+        lo = np.minimum(p1 / 1.2, v.min(axis=0))
+        hi = np.maximum(p99 * 1.2, v.max(axis=0))
+        fit_lo, fit_hi = p5 / 1.1, p95 * 1.1
+        top_fill = guide.fit.max_top_fill if guide.fit is not None else 1.0
+        out[guide.name] = replace(guide, size=SizePrior(typical, _r(lo), _r(hi)),
+                                  fit=SizePrior(typical, _r(fit_lo), _r(fit_hi), top_fill))
+        report.append(SizeFit(guide.name, len(v), before, typical))
+    return replace(base, classes=out, name=f"{base.name} (sizes fitted)"), report
+
+
+def _r(a) -> tuple[float, float, float]:
+    return tuple(round(float(x), 3) for x in a)
 
 
 def load_guidelines(path: str | Path | None) -> Guidelines:
