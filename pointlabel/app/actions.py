@@ -94,9 +94,9 @@ def fit_at(session: AppSession, frame_id: str, click: dict, label: str | None) -
         else:
             fit = assist.fit_camera_rect(frame, sensor, [float(v) for v in click["rect"]], label)
     elif click.get("z") is None:
-        fit = assist.fit_near(frame, (float(click["x"]), float(click["y"])), label)
+        fit = assist.fit_near(frame, (float(click["x"]), float(click["y"])), label, session.guidelines.fit_priors())
     else:
-        fit = assist.fit_at(frame, _seed(session, frame_id, click), label)
+        fit = assist.fit_at(frame, _seed(session, frame_id, click), label, session.guidelines.fit_priors())
     if fit.cuboid is None:
         return Outcome(message=f"no box: {fit.reason or 'no object here'}")
     cub = fit.cuboid.replace(id=new_id(), track_id=session.next_track_id())
@@ -278,7 +278,7 @@ def prelabel(session: AppSession, frame_id: str) -> Outcome:
     """Pre-label the frame: proposals for every object not already boxed."""
     anns = session.annotations(frame_id)
     taken = [c for c in anns.cuboids if c.status != STATUS_REJECTED]
-    fresh = [p.replace(track_id=None) for p in assist.prelabel(session.frame(frame_id))
+    fresh = [p.replace(track_id=None) for p in assist.prelabel(session.frame(frame_id), session.guidelines.fit_priors())
              if not any(points_in_cuboid_mask(np.asarray(p.center)[None], c, margin=0.3)[0] for c in taken)]
     fresh = [p.replace(track_id=session.next_track_id()) for p in fresh]
     state = session.commit(frame_id, upserts=fresh)
@@ -406,3 +406,48 @@ def follow_selection(session: AppSession, frame_id: str, sel: dict | None) -> di
     track = getattr(found[0], "track_id", None) if found else None
     same = [a for a in anns if track is not None and getattr(a, "track_id", None) == track]
     return selection(same[0].id) if same else dict(NO_SELECTION)
+
+
+# -- whole tracks and QA findings ----------------------------------------------------------
+
+@refuses_stale
+def refine_track(session: AppSession, frame_id: str, sel: dict | None) -> Outcome:
+    """Refine the selected cuboid's whole track (fitting.refine: one size, a smoothed path,
+    the heading's sign from the motion); every box of the track gets a new version, in one
+    undo step of this client."""
+    from pointlabel.errors import PointlabelError
+    from pointlabel.fitting.refine import refine_in_store
+    a = _selected(session, frame_id, sel)
+    if not isinstance(a, Cuboid) or a.track_id is None:
+        return Outcome(message="select a cuboid of a track to refine it")
+    try:
+        (report,) = refine_in_store(session.dataset, session.store, session.label_set, [a.track_id],
+                                    author=session.config.author, client=session.client, count_points=False)
+    except PointlabelError as e:
+        return Outcome(message=f"not refined: {e}")
+    if len(report.frames) < 2:
+        return Outcome(session.page_state(frame_id), message=f"track {a.track_id} has one box: nothing to refine")
+    return Outcome(session.page_state(frame_id), selection(a.id),
+                   f"refined track {a.track_id}: {len(report.frames)} boxes, moved up to {report.moved:.2f} m, "
+                   f"turned up to {report.turned:.1f}°")
+
+
+@refuses_stale
+def box_from_finding(session: AppSession, frame_id: str, finding: dict | None) -> Outcome:
+    """A missed_object finding made into a box: fit at the cluster it found (the object point
+    nearest its location), class from the finding when the fitting knows it; a new confirmed
+    cuboid with a new track id, selected."""
+    if not finding or finding.get("check") != "missed_object" or not finding.get("location"):
+        return Outcome(message="pick a missed_object finding in the review list first")
+    if str(finding.get("frame")) != str(frame_id):
+        return Outcome(message=f"the finding is in frame {finding.get('frame')}: go there first")
+    frame = session.frame(frame_id)
+    priors = session.guidelines.fit_priors()
+    label = finding.get("label") if finding.get("label") in priors else None
+    fit = assist.fit_finding(frame, finding["location"], label, priors)
+    if fit.cuboid is None:
+        return Outcome(message=f"no box: {fit.reason or 'no object there'}")
+    cub = fit.cuboid.replace(id=new_id(), track_id=session.next_track_id())
+    state = session.commit(frame_id, upserts=[cub])
+    return Outcome(state, selection(cub.id),
+                   f"made a {cub.label} from the finding (track {cub.track_id}, {fit.n_points} points)")

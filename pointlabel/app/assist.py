@@ -24,14 +24,15 @@ class Fit:
     n_points: int
 
 
-def fit_at(frame, seed_xyz, label: str | None = None) -> Fit:
-    """Click-to-fit at a seed point (3,) in the LiDAR frame of `frame`."""
-    return _as_fit(fit_cuboid(frame.fit_context(), np.asarray(seed_xyz, dtype=float), label=label))
+def fit_at(frame, seed_xyz, label: str | None = None, priors=None) -> Fit:
+    """Click-to-fit at a seed point (3,) in the LiDAR frame of `frame`; priors: the class
+    sizes (Guidelines.fit_priors; None: the class table's)."""
+    return _as_fit(fit_cuboid(frame.fit_context(), np.asarray(seed_xyz, dtype=float), label=label, priors=priors))
 
 
-def prelabel(frame) -> list[Cuboid]:
+def prelabel(frame, priors=None) -> list[Cuboid]:
     """Proposals (status 'proposal', with confidences) for the objects of a sweep."""
-    return list(_prelabel(frame.fit_context()))
+    return list(_prelabel(frame.fit_context(), priors))
 
 
 def propagate(cuboid: Cuboid, next_frame) -> Cuboid:
@@ -47,7 +48,7 @@ def interpolate(c0: Cuboid, t0: float, c1: Cuboid, t1: float, t: float) -> Cuboi
 SNAP_RADIUS = 0.5  # metres: a BEV click this close to an object's points fits that object
 
 
-def fit_near(frame, xy, label: str | None = None) -> Fit:
+def fit_near(frame, xy, label: str | None = None, priors=None) -> Fit:
     """Click-to-fit from the BEV (no height): the nearest point above the ground within
     SNAP_RADIUS of (x, y), so a click on the ground beside or under a car fits the car; else
     the nearest point of the sweep."""
@@ -58,8 +59,8 @@ def fit_near(frame, xy, label: str | None = None) -> Fit:
         tree = frame.cached("obj_tree_xy", lambda: cKDTree(obj[:, :2]))
         d, i = tree.query(np.asarray(xy, dtype=float)[:2])
         if d <= SNAP_RADIUS:
-            return fit_at(frame, obj[int(i)], label)
-    return fit_at(frame, frame.nearest_point_xy(xy), label)
+            return fit_at(frame, obj[int(i)], label, priors)
+    return fit_at(frame, frame.nearest_point_xy(xy), label, priors)
 
 
 def _as_fit(r) -> Fit:
@@ -81,3 +82,23 @@ def fit_camera_rect(frame, sensor, box_xyxy, label: str | None = None) -> Fit:
     r = fit_in_rectangle(frame.fit_context(), sensor, box_xyxy, label=label)
     return Fit(None if r.cuboid is None else r.cuboid.replace(status=STATUS_CONFIRMED, source="fit"),
                float(r.fit.confidence), r.fit.reason, int(r.fit.n_points))
+
+
+FINDING_REACH = 2.0  # metres: the object point nearest a finding's location within this is its seed
+
+
+def fit_finding(frame, location, label: str | None = None, priors=None) -> Fit:
+    """Click-to-fit at a QA finding's location (x, y, z) LiDAR frame (a missed cluster's
+    centre, which may lie between its points): seeded at the nearest above-ground point
+    within FINDING_REACH in x-y."""
+    from pointlabel.fitting.fit import fit_cuboid
+    ctx = frame.fit_context()
+    obj = ctx.obj_pts
+    xy = np.asarray(location, dtype=float)[:2]
+    if len(obj) == 0:
+        return Fit(None, 0.0, "no object points in this sweep", 0)
+    d = np.hypot(*(obj[:, :2] - xy).T)
+    i = int(np.argmin(d))
+    if d[i] > FINDING_REACH:
+        return Fit(None, 0.0, f"no object point within {FINDING_REACH:g} m of the finding", 0)
+    return _as_fit(fit_cuboid(ctx, obj[i], label=label, priors=priors))

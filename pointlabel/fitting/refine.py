@@ -179,10 +179,13 @@ class TrackRefinement:
 
 
 def refine_in_store(dataset, store, label_set: str = "default", track_ids=None, rigid_classes=None,
-                    config: RefineConfig | None = None, author: str = "refine-tracks") -> list[TrackRefinement]:
-    """Refine the tracks `track_ids` (all with 3+ boxes when None) of a store label set and write
-    the new boxes as new versions, all tracks in one undoable step. A track's confirmed and
-    proposed boxes take part alike; rejected ones do not."""
+                    config: RefineConfig | None = None, author: str = "refine-tracks",
+                    client: str | None = None, count_points: bool = True) -> list[TrackRefinement]:
+    """Refine the tracks `track_ids` (all with 2+ boxes when None) of a store label set and write
+    the new boxes as new versions, all tracks in one undoable step (of `client`). A track's
+    confirmed and proposed boxes take part alike; rejected ones do not. count_points: a sweep
+    is seen best where most returns fall in the box (reads every sweep of the track); else
+    where the box is closest."""
     from pointlabel.errors import PointlabelError
     from pointlabel.geometry.boxes import points_in_box_mask
     from pointlabel.model import STATUS_REJECTED
@@ -208,8 +211,8 @@ def refine_in_store(dataset, store, label_set: str = "default", track_ids=None, 
         if len(obs) < 2 and track_ids is None:
             continue
         times = [_time(dataset, f, frames) for f, _ in obs]
-        seen = []
-        for f, c in obs:
+        seen = [] if count_points else None
+        for f, c in obs if count_points else ():
             if f not in clouds:
                 clouds[f] = np.asarray(dataset.load_cloud(f).xyz, dtype=float)
             seen.append(float(points_in_box_mask(clouds[f], c.as_array(), margin=0.2).sum()) + 1.0)
@@ -217,14 +220,15 @@ def refine_in_store(dataset, store, label_set: str = "default", track_ids=None, 
             clouds.clear()
         boxes = [c for _, c in obs]
         rigid = _usual_label(boxes) in rigid_classes
-        refined = refine_track(boxes, times, [poses.get(f) for f, _ in obs], np.array(seen), rigid, config)
+        refined = refine_track(boxes, times, [poses.get(f) for f, _ in obs],
+                               None if seen is None else np.array(seen), rigid, config)
         moved = max(float(np.linalg.norm(np.subtract(a.center, b.center))) for a, b in zip(boxes, refined))
         turned = max(float(np.degrees(abs(_wrap(a.yaw - b.yaw)))) for a, b in zip(boxes, refined))
         for (f, _), new in zip(obs, refined):
             changes.setdefault(f, []).append(new)
         report.append(TrackRefinement(tid, tuple(f for f, _ in obs), moved, turned))
     if changes:
-        store.apply_frames(changes, label_set=label_set, author=author)
+        store.apply_frames(changes, label_set=label_set, author=author, client=client)
     return report
 
 
