@@ -94,8 +94,21 @@ ANN_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "stri
 BODY_ERRORS = {"400": _err("bad JSON or fields"), "413": _err("body too large")}
 
 
-def document(max_body: int) -> dict:
-    """The OpenAPI document; `max_body`: the largest body accepted (bytes)."""
+def document(max_body: int, bearer: bool = False) -> dict:
+    """The OpenAPI document; `max_body`: the largest body accepted (bytes); `bearer`: accounts
+    are configured (every operation needs `Authorization: Bearer <token>`, 401 without)."""
+    doc = _document(max_body)
+    if bearer:
+        doc["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        doc["security"] = [{"bearer": []}]
+        for ops in doc["paths"].values():
+            for name, op in ops.items():
+                if name != "parameters":
+                    op["responses"]["401"] = _err("no or unknown bearer token")
+    return doc
+
+
+def _document(max_body: int) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "pointlabel", "version": "1",

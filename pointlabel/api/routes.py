@@ -10,14 +10,16 @@
 
 Bodies are checked by pointlabel.api.schema; bad JSON or fields 400 {"error"}, unknown id 404,
 a body above `max_body` bytes 413. A 201 / 200 is sent only after the change is committed.
-Every change is recorded with author "api" and the client named by the X-Client-Id header.
+Every change is recorded with its author (the authenticated user, else "api") and the client
+named by the X-Client-Id header. With `authenticate` (accounts configured), every request but
+the OpenAPI document needs `Authorization: Bearer <token>`: none or an unknown token 401.
 """
 from __future__ import annotations
 
 import json
 
 import numpy as np
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from pointlabel.api import openapi
@@ -45,13 +47,14 @@ def _error(status: int, message: str) -> Response:
     return r
 
 
-def api_blueprint(session, max_body: int = MAX_BODY) -> Blueprint:
+def api_blueprint(session, max_body: int = MAX_BODY, authenticate=None) -> Blueprint:
     """The API of one dataset and label set. `session`: anything with `frame_ids`, `store`
     (an AnnotationStore), `label_set` and `frame(frame_id)` (for fitting): the app's
-    AppSession is one."""
+    AppSession is one. `authenticate(token) -> user name or None`: None (no accounts) lets
+    everyone in; given, a request without a known bearer token gets 401."""
     bp = Blueprint("api_v1", __name__, url_prefix=PREFIX)
     known = set(session.frame_ids)
-    doc = openapi.document(max_body)
+    doc = openapi.document(max_body, bearer=authenticate is not None)
 
     def store():
         return session.store
@@ -71,7 +74,24 @@ def api_blueprint(session, max_body: int = MAX_BODY) -> Blueprint:
         return raw
 
     def who() -> dict:
-        return {"author": AUTHOR, "client": parse_client_id(request.headers.get("X-Client-Id")) or AUTHOR}
+        user = g.get("api_user")
+        return {"author": user or AUTHOR,
+                "client": parse_client_id(request.headers.get("X-Client-Id")) or user or AUTHOR}
+
+    @bp.before_request
+    def authenticated():
+        g.api_user = None
+        if authenticate is None or request.endpoint == f"{bp.name}.openapi_json" or request.method == "OPTIONS":
+            return None
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        user = authenticate(token) if token else None
+        if not user:
+            r = _error(401, "this API needs Authorization: Bearer <token>" if not token else "unknown token")
+            r.headers["WWW-Authenticate"] = "Bearer"
+            return r
+        g.api_user = user
+        return None
 
     def stored(annotation_id: str):
         found = store().get(annotation_id, session.label_set)
@@ -225,8 +245,8 @@ def api_blueprint(session, max_body: int = MAX_BODY) -> Blueprint:
     return bp
 
 
-def register_api(server, session, max_body: int = MAX_BODY) -> None:
+def register_api(server, session, max_body: int = MAX_BODY, authenticate=None) -> None:
     """Add the API to a Flask server (the Dash app's `app.server`)."""
-    server.register_blueprint(api_blueprint(session, max_body))
+    server.register_blueprint(api_blueprint(session, max_body, authenticate))
 
 

@@ -95,3 +95,31 @@ def test_nothing_but_api_input_error_escapes(body):
             parse(body)
         except ApiInputError:
             pass
+
+
+def test_with_accounts_the_api_needs_a_bearer_token(kitti_root, tmp_path):
+    """The authentication seam for accounts: no token or an unknown one 401, a known one
+    records its user as the author (Flask test client on the blueprint)."""
+    from flask import Flask
+
+    from pointlabel.api import register_api
+    from pointlabel.datasets.detect import open_dataset
+    from pointlabel.store import open_store
+
+    class Session:  # what the API needs of a session
+        def __init__(self):
+            self.dataset = open_dataset(kitti_root)
+            self.frame_ids = self.dataset.frame_ids
+            self.store = open_store(self.dataset, tmp_path / "s.sqlite")
+            self.label_set = "default"
+
+    server = Flask("t")
+    session = Session()
+    register_api(server, session, authenticate={"tok-ann": "ann"}.get)
+    c = server.test_client()
+    assert c.get("/api/v1/frames").status_code == 401
+    assert c.get("/api/v1/frames", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert c.get("/api/v1/openapi.json").json["security"] == [{"bearer": []}]
+    r = c.post("/api/v1/frames/000000/annotations", json=CAR, headers={"Authorization": "Bearer tok-ann"})
+    assert r.status_code == 201
+    assert session.store.history()[0].author == "ann"
