@@ -522,34 +522,49 @@ def _openpcdet_run(data: bytes, scratch: Scratch):
 
 
 def _api_body():
-    return st.one_of(_annotation_dict().map(lambda d: json.dumps(d, allow_nan=True)),
-                     st.text(max_size=40))
+    """Bodies of POST /frames/<f>/annotations, PUT /annotations/<id> and POST /frames/<f>/fit:
+    valid ones with up to two hostile fields, raw JSON-ish text, and random bytes."""
+    vec = st.one_of(st.lists(st.floats(-100, 100), min_size=3, max_size=3), st.lists(json_number(), max_size=4),
+                    json_number(), st.just([1e300, 0, 0]), st.just([2e4, 0, 0]))
+    hostile = {"type": st.one_of(st.sampled_from(["cuboid", "polyline", "dontcare"]), json_number()),
+               "label": st.one_of(st.text(max_size=70), json_number()), "center": vec, "size": vec,
+               "yaw": json_number(), "track": json_number(), "status": st.one_of(st.text(max_size=10), json_number()),
+               "attributes": st.one_of(st.dictionaries(st.text(max_size=70), json_number(), max_size=3), json_number()),
+               "points": st.one_of(st.lists(vec, max_size=4), json_number()), "closed": json_number(),
+               "version": st.one_of(st.integers(-5, 2**60), json_number()), "seed": vec, "extra": json_number()}
+    cuboid = {"type": "cuboid", "label": "Car", "center": [10.0, 1.0, -0.8], "size": [3.9, 1.6, 1.5], "yaw": 0.3,
+              "track": 3, "attributes": {"occluded": 0}}
+    polyline = {"type": "polyline", "label": "lane", "points": [[5.0, 1.0, -1.7], [15.0, 1.2, -1.7]], "closed": False}
+    update = {"version": 1, "center": [11.0, 1.0, -0.8], "yaw": 0.5}
+    fit = {"seed": [10.0, 1.0, -0.8], "label": "Car"}
+    bodies = st.one_of(*(st.tuples(st.just(kind), hostile_overrides(base, {k: v for k, v in hostile.items()
+                                                                           if k in base or k == "extra"}))
+                         for kind, base in (("create", cuboid), ("create", polyline), ("update", update), ("fit", fit))))
+    as_text = bodies.map(lambda t: (t[0], json.dumps(t[1], allow_nan=True)))
+    raw = st.tuples(st.sampled_from(["create", "update", "fit"]),
+                    st.one_of(st.text(max_size=60), st.binary(max_size=60),
+                              st.integers(1, 200).map(lambda n: "[" * n + "]" * n)))
+    return st.one_of(as_text, raw)
 
 
-def _api_run(text: str, scratch: Scratch):
-    parse = _api_parser()
-    ann = parse(text)
-    from pointlabel.model import FrameAnnotations
-    _use_cuboids(FrameAnnotations.from_annotations("000008", [ann]), scratch)
-
-
-def _api_parser():
-    """The API's own body validation when pointlabel.api offers one, else the model's
-    JSON -> annotation parsing as the store and app use it (frame JSON of one annotation)."""
-    try:
-        from pointlabel.api.validation import annotation_from_body  # the other helper's API
-        return annotation_from_body
-    except ImportError:
-        from pointlabel.formats import frame_json
-
-        def parse(text: str):
-            try:
-                body = json.loads(text)
-            except ValueError as e:
-                raise PointlabelError(f"bad JSON ({e})") from None
-            frame = frame_json.from_text(json.dumps({"frame": "000008", "annotations": [body]}), "body")
-            return next(iter(frame))
-        return parse
+def _api_run(args, scratch: Scratch):
+    """The API's own validation (pointlabel.api.schema), then what the routes do with it."""
+    from pointlabel.api import schema
+    from pointlabel.model import Cuboid, FrameAnnotations
+    kind, body = args
+    if kind == "create":
+        fields = schema.parse_annotation_body(body)
+        ann = schema.new_annotation(fields, "fuzz")
+        schema.annotation_json(ann, 1)
+        _use_cuboids(FrameAnnotations.from_annotations("000008", [ann]), scratch)
+    elif kind == "update":
+        _, fields = schema.parse_update_body(body)
+        base = Cuboid(center=(10, 1, -0.8), size_lwh=(3.9, 1.6, 1.5), yaw=0.3, id="fuzz")
+        ann = schema.apply_fields(base, fields)
+        schema.annotation_json(ann, 2)
+        _use_cuboids(FrameAnnotations.from_annotations("000008", [ann]), scratch)
+    else:
+        schema.parse_fit_body(body)
 
 
 def targets(scratch: Scratch | None = None) -> list[Target]:

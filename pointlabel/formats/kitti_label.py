@@ -69,6 +69,7 @@ def parse_label_line(line: str, where: str = "<label>") -> KittiObject:
                        rotation_y=v[13], score=v[14] if len(v) == 15 else None)
 
 
+_TYPE = re.compile(r"[!-~]{1,64}")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 MAX_POSITION_M = 1e4  # 10 km from the camera
 MAX_SIZE_M = 1e3  # no labelled object is a kilometre long
@@ -102,6 +103,9 @@ def format_label_line(obj: KittiObject) -> str:
     """Two decimals for floats, occluded as an integer (as KITTI's own files)."""
     if obj.type == "DontCare":
         return DONTCARE_LINE.format(*obj.bbox)
+    if not _TYPE.fullmatch(obj.type):
+        raise PointlabelError(f"class {obj.type!r} cannot be a KITTI type (one word of printable "
+                              "ASCII); rename it or export --format pcd/ply")
     parts = [obj.type, _f(obj.truncated), str(int(obj.occluded)), _f(obj.alpha),
              *map(_f, obj.bbox), *map(_f, obj.hwl), *map(_f, obj.location), _f(obj.rotation_y)]
     if obj.score is not None:
@@ -137,6 +141,13 @@ def cuboid_location_ry(cuboid: Cuboid, T_rect_from_lidar: np.ndarray):
     return location, float(wrap_angle(-math.atan2(d[2], d[0])))
 
 
+def _occlusion(value) -> int:
+    """KITTI's occlusion level 0-3 of an `occluded` attribute; anything else is 3 (unknown)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value not in (0, 1, 2, 3):
+        return 3
+    return int(value)
+
+
 def cuboid_to_object(cuboid: Cuboid, T_rect_from_lidar: np.ndarray, cam2: CameraSensor) -> KittiObject | None:
     """The label line of a cuboid, its 2D box projected into image_2 and clipped, its alpha by
     formula and our truncation; None when it does not project into the image."""
@@ -146,7 +157,7 @@ def cuboid_to_object(cuboid: Cuboid, T_rect_from_lidar: np.ndarray, cam2: Camera
     location, ry = cuboid_location_ry(cuboid, T_rect_from_lidar)
     alpha = float(wrap_angle(ry - math.atan2(location[0], location[2])))
     l, w, h = cuboid.size_lwh
-    occluded = int(cuboid.attributes.get("occluded", 0))
+    occluded = _occlusion(cuboid.attributes.get("occluded", 0))
     return KittiObject(cuboid.label, box2d.truncation, occluded, alpha, box2d.ltrb, (h, w, l),
                        tuple(location), ry, cuboid.confidence if cuboid.status == "proposal" else None)
 
