@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -71,12 +72,12 @@ def create(url: URL) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
                                pool_size=8, max_overflow=24, pool_timeout=60)
         _sqlite_events(engine)
-        _write_locks[id(engine)] = threading.Lock()
+        _write_locks[engine] = threading.Lock()
         return engine
     return create_engine(url, pool_size=8, max_overflow=24, pool_timeout=60, pool_pre_ping=True)
 
 
-_write_locks: dict[int, threading.Lock] = {}
+_write_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # SQLite engine -> its writers' lock
 
 
 @contextlib.contextmanager
@@ -85,7 +86,7 @@ def write_transaction(engine: Engine):
     On SQLite it holds the database's write lock from its first statement (BEGIN IMMEDIATE);
     the writers of one process queue on a lock first (fair and quick, where SQLite's busy
     handler would poll with sleeps), other processes wait in the busy timeout."""
-    lock = _write_locks.get(id(engine)) if engine.dialect.name == "sqlite" else None
+    lock = _write_locks.get(engine) if engine.dialect.name == "sqlite" else None
     with lock or contextlib.nullcontext():
         with engine.connect() as conn:
             conn = conn.execution_options(pointlabel_write=True)
