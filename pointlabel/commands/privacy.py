@@ -55,15 +55,12 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_access_log)
 
 
-def _db_path(args, dataset) -> Path:
-    """The store's SQLite file (privacy tables live beside the store's, in the same file)."""
+def _db_path(args, dataset):
+    """The store's database: `--db` as given (a SQLite file or a URL), else the file beside
+    the dataset (the privacy tables live beside the store's, in the same database)."""
     from pointlabel.store import default_db_path
     db = getattr(args, "db", None)
-    if db and "://" in str(db):
-        if not str(db).startswith("sqlite:///"):
-            raise PointlabelError("erasure and the privacy log work on SQLite store files only (for now)")
-        return Path(str(db)[len("sqlite:///"):])
-    return Path(db) if db else default_db_path(dataset.root)
+    return db if db else default_db_path(dataset.root)
 
 
 def cmd_redact(args) -> int:

@@ -1,6 +1,7 @@
 """The privacy log: who opened, exported, redacted or erased what, and why.
 
-Kept in the annotation store's SQLite file, in one table of this module's own::
+Kept in the annotation store's database (SQLite file or PostgreSQL), in one table of this
+module's own::
 
     privacy_log(seq, ts, who, action, target, why, detail)
 
@@ -14,21 +15,19 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pointlabel.errors import PointlabelError
+from pointlabel.privacy.db import PrivacyDB, target_of
 
 ACTIONS = ("open", "export", "redact", "erase", "retention")
 TABLE = "privacy_log"
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, who TEXT NOT NULL,
-    action TEXT NOT NULL, target TEXT NOT NULL, why TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT '{{}}');
-"""
+_COLUMNS = ("ts REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, "
+            "why TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '{}'")
+_SCHEMA = {"sqlite": f"CREATE TABLE IF NOT EXISTS {TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, {_COLUMNS})",
+           "postgresql": f"CREATE TABLE IF NOT EXISTS {TABLE} (seq BIGSERIAL PRIMARY KEY, {_COLUMNS})"}
 
 
 def current_user() -> str:
@@ -53,49 +52,46 @@ class LogEntry:
         return asdict(self)
 
 
-def ensure_table(db: sqlite3.Connection) -> None:
-    db.executescript(_SCHEMA)
+def ensure_table(db: PrivacyDB) -> None:
+    db.execute(_SCHEMA[db.kind])
 
 
-def insert_entry(db: sqlite3.Connection, action: str, target: str, detail: dict | None = None,
+def insert_entry(db: PrivacyDB, action: str, target: str, detail: dict | None = None,
                  why: str = "", who: str | None = None) -> int:
     """One log line through an open connection (inside the caller's transaction, if any)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown privacy log action {action!r}")
-    cur = db.execute(f"INSERT INTO {TABLE}(ts, who, action, target, why, detail) VALUES (?,?,?,?,?,?)",
+    row = db.execute(f"INSERT INTO {TABLE}(ts, who, action, target, why, detail) VALUES (?,?,?,?,?,?) RETURNING seq",
                      (time.time(), who or current_user(), action, str(target), why or "",
-                      json.dumps(detail or {}, sort_keys=True)))
-    return int(cur.lastrowid)
+                      json.dumps(detail or {}, sort_keys=True))).fetchone()
+    return int(row[0])
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """A connection to the store's file with the log's table (waits up to 10 s for a writer)."""
-    path = Path(path)
-    if not path.is_file():
-        raise PointlabelError("no annotation store here", path)
+def connect(target) -> PrivacyDB:
+    """A connection to the store's database (a SQLite path or a URL) with the log's table."""
+    db = PrivacyDB(target)
     try:
-        db = sqlite3.connect(str(path), isolation_level=None, timeout=10.0)
         ensure_table(db)
-    except sqlite3.Error as e:
-        raise PointlabelError(f"cannot open the privacy log ({e})", path) from None
+    except Exception as e:
+        db.close()
+        raise PointlabelError(f"cannot open the privacy log ({e.__class__.__name__}: {e})", db.path) from None
     return db
 
 
-def log_access(db_path: str | Path, action: str, target, detail: dict | None = None,
-               why: str = "", who: str | None = None) -> int:
-    """Append one entry to the log in the store file at `db_path`; returns its sequence number."""
-    db = connect(db_path)
+def log_access(target, action: str, where, detail: dict | None = None, why: str = "",
+               who: str | None = None) -> int:
+    """Append one entry to the log of the store at `target` (SQLite path or URL); returns its
+    sequence number. `where` names what was accessed (the dataset)."""
+    db = connect(target)
     try:
-        return insert_entry(db, action, str(target), detail, why, who)
-    except sqlite3.Error as e:
-        raise PointlabelError(f"cannot write the privacy log ({e})", db_path) from None
+        return insert_entry(db, action, str(where), detail, why, who)
     finally:
         db.close()
 
 
-def read_log(db_path: str | Path, action: str | None = None, limit: int | None = None) -> list[LogEntry]:
+def read_log(target, action: str | None = None, limit: int | None = None) -> list[LogEntry]:
     """Entries oldest first (the last `limit` of them), optionally of one action."""
-    db = connect(db_path)
+    db = connect(target)
     try:
         q, args = f"SELECT seq, ts, who, action, target, why, detail FROM {TABLE}", []
         if action is not None:
@@ -124,11 +120,9 @@ def _short(v) -> str:
     return json.dumps(v) if not isinstance(v, str) else v
 
 
-def log_store_access(store, action: str, target, detail: dict | None = None, why: str = "") -> int | None:
-    """Log through an AnnotationStore: into its SQLite file. A store that is no SQLite file
-    (PostgreSQL) is not logged yet: returns None."""
-    path = getattr(store, "path", None)
-    return None if path is None else log_access(path, action, target, detail, why)
+def log_store_access(store, action: str, where, detail: dict | None = None, why: str = "") -> int:
+    """Log through an AnnotationStore: into its database (SQLite file or PostgreSQL)."""
+    return log_access(target_of(store), action, where, detail, why)
 
 
 def log_if_stored(db_path: str | Path, action: str, target, detail: dict | None = None) -> int | None:

@@ -16,8 +16,10 @@ keeps history append-only on purpose; erasure is the one thing allowed to rewrit
 
 Every other table is scanned for the erased ids before the commit: a table this module does
 not know that holds them stops the erasure (rolled back, nothing lost) instead of leaving
-content behind. Deleted rows are zeroed (`PRAGMA secure_delete`), the write-ahead log is
-checkpointed and truncated, and the file is rebuilt with VACUUM.
+content behind. SQLite: deleted rows are zeroed (`PRAGMA secure_delete`), the write-ahead log
+is checkpointed and truncated, and the file is rebuilt with VACUUM. PostgreSQL: the tables are
+rewritten with VACUUM FULL, so their files hold no dead rows; the server's own write-ahead
+log and backups keep old pages until they are recycled (the operator's retention).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from pathlib import Path
 from pointlabel.datasets.access import writable_folder
 from pointlabel.errors import PointlabelError
 from pointlabel.privacy import access_log
+from pointlabel.privacy.db import PrivacyDB
 
 # table -> columns this module relies on (checked before anything is deleted)
 REQUIRED = {
@@ -95,27 +98,29 @@ def digest(annotation_id: str) -> str:
     return hashlib.sha256(annotation_id.encode()).hexdigest()
 
 
-def erase(db_path: str | Path, selection: Selection, why: str, who: str | None = None,
+def erase(db_path, selection: Selection, why: str, who: str | None = None,
           target: str | Path | None = None, dataset=None, data: bool = False) -> ErasureReport:
-    """Erase what `selection` names from the store at `db_path`; with `data`, also delete the
+    """Erase what `selection` names from the store at `db_path` (a SQLite file or a database
+    URL); with `data`, also delete the
     selected frames' sweeps, images and ground truth from `dataset` (a native dataset we
     manage). `target` names the dataset in the audit. Raises PointlabelError (nothing
     changed) when the request cannot be carried out completely."""
     why = (why or "").strip()
     if not why:
         raise PointlabelError("say why (--why): the audit keeps the reason of every erasure")
-    db_path = Path(db_path)
     if data:
         if selection.frames is None:
             raise PointlabelError("--data deletes whole frames: use it with --frames")
         check_managed(dataset)
-    report = ErasureReport(db_bytes_before=_db_bytes(db_path))
     db = _open(db_path)
+    report = ErasureReport(db_bytes_before=_db_bytes(db.path))
     try:
         _check_schema(db)
-        cur = db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
+        cur = db
+        db.begin()
         try:
+            if db.kind == "postgresql":  # writers wait; readers go on
+                cur.execute("LOCK TABLE annotations, history IN EXCLUSIVE MODE")
             pairs = _select(cur, selection)
             _delete(cur, pairs, report)
             _delete_point_labels(cur, selection, {aid for _, aid in pairs}, report)
@@ -129,24 +134,34 @@ def erase(db_path: str | Path, selection: Selection, why: str, who: str | None =
                       "frames": report.frames, "files": report.files_deleted, "data": bool(data),
                       "id_sha256": sorted(digest(aid) for _, aid in pairs)}
             report.audit_seq = access_log.insert_entry(cur, "erase", str(target or db_path), detail, why, who)
-            cur.execute("COMMIT")
+            db.commit()
         except BaseException:
-            cur.execute("ROLLBACK")
+            db.rollback()
             raise
         compact(db)
     finally:
         db.close()
     if data:
         delete_frames_data(dataset, selection.frames)
-    report.db_bytes_after = _db_bytes(db_path)
+    report.db_bytes_after = _db_bytes(db.path)
     return report
 
 
-def compact(db: sqlite3.Connection, attempts: int = 20) -> None:
-    """Move the write-ahead log into the file, truncate it, rebuild the file (VACUUM), and
-    truncate the log again, so no old page survives in either file."""
+def compact(db: PrivacyDB, attempts: int = 20) -> None:
+    """SQLite: move the write-ahead log into the file, truncate it, rebuild the file (VACUUM)
+    and truncate the log again, so no old page survives in either file. PostgreSQL: rewrite
+    the tables erasure touches (VACUUM FULL)."""
+    if db.kind == "postgresql":
+        tables = [t for t in (*REQUIRED, *TXN_TABLES, *REVIEW_TABLES, *POINT_TABLES) if t in set(db.tables())]
+        try:
+            db.execute("SET lock_timeout = '30s'")
+            db.execute(f"VACUUM FULL {', '.join(tables)}")
+        except Exception as e:
+            raise PointlabelError(f"erased, but the tables could not be rewritten ({e.__class__.__name__}): "
+                                  "run the same command again when the store is idle") from None
+        return
     for step in ("checkpoint", "vacuum", "checkpoint"):
-        for k in range(attempts):
+        for _ in range(attempts):
             try:
                 if step == "vacuum":
                     db.execute("VACUUM")
@@ -163,26 +178,21 @@ def compact(db: sqlite3.Connection, attempts: int = 20) -> None:
                                   "pages may remain in its log: close it and run the same command again")
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    if not path.is_file():
-        raise PointlabelError("no annotation store here (nothing to erase)", path)
-    try:
-        db = sqlite3.connect(str(path), isolation_level=None, timeout=10.0)
-        db.text_factory = lambda b: b.decode("utf-8", "replace")  # other features' text is not ours to judge
+def _open(target) -> PrivacyDB:
+    db = PrivacyDB(target)
+    if db.kind == "sqlite":
         db.execute("PRAGMA secure_delete=ON")  # freed pages and cells are overwritten with zeros
         db.execute("PRAGMA temp_store=MEMORY")
-        access_log.ensure_table(db)
-    except sqlite3.Error as e:
-        raise PointlabelError(f"cannot open the annotation store ({e})", path) from None
+    access_log.ensure_table(db)
     return db
 
 
-def _columns(cur, table: str) -> list[str]:
-    return [r[1] for r in cur.execute(f'PRAGMA table_info("{table}")')]
+def _columns(db: PrivacyDB, table: str) -> list[str]:
+    return [name for name, _ in db.columns(table)]
 
 
-def _tables(cur) -> list[str]:
-    return [r[0] for r in cur.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+def _tables(db: PrivacyDB) -> list[str]:
+    return db.tables()
 
 
 def _check_schema(db) -> None:
@@ -213,9 +223,9 @@ def _select(cur, selection: Selection) -> set[tuple[str, str]]:
             out.update(cur.execute(q, args).fetchall())
         elif selection.track is not None:
             t = int(selection.track)
-            q = ("SELECT label_set, id FROM annotations WHERE label_set=? AND json_extract(data, '$.track_id')=? "
+            q = (f"SELECT label_set, id FROM annotations WHERE label_set=? AND {cur.json_int('data', 'track_id')}=? "
                  "UNION SELECT label_set, annotation_id FROM history WHERE label_set=? AND "
-                 "(json_extract(before, '$.track_id')=? OR json_extract(after, '$.track_id')=?)")
+                 f"({cur.json_int('before', 'track_id')}=? OR {cur.json_int('after', 'track_id')}=?)")
             out.update(cur.execute(q, (ls, t, ls, t, t)).fetchall())
         else:
             for fid in selection.frames:
@@ -269,7 +279,7 @@ def _delete_point_labels(cur, selection: Selection, ids: set[str], report: Erasu
     table, col = OPS_PARAMS
     if table in tables and col in _columns(cur, table):
         for aid in ids:
-            cur.execute(f"UPDATE {table} SET {col}=replace({col}, ?, 'erased') WHERE instr({col}, ?) > 0", (aid, aid))
+            cur.execute(f"UPDATE {table} SET {col}=replace({col}, ?, 'erased') WHERE {col} LIKE ?", (aid, f"%{aid}%"))
 
 
 def _refuse_unknown_copies(cur, ids: set[str]) -> None:
@@ -281,8 +291,8 @@ def _refuse_unknown_copies(cur, ids: set[str]) -> None:
     for table in _tables(cur):
         if table in HANDLED or table.startswith("sqlite_"):
             continue
-        info = list(cur.execute(f'PRAGMA table_info("{table}")'))
-        cols = ", ".join(f'CAST("{r[1]}" AS TEXT)' for r in info if "BLOB" not in (r[2] or "").upper())
+        cols = ", ".join(f'CAST("{name}" AS TEXT)' for name, kind in cur.columns(table)
+                         if "BLOB" not in kind and "BYTEA" not in kind)
         if not cols:
             continue
         for row in cur.execute(f'SELECT {cols} FROM "{table}"'):
@@ -348,13 +358,14 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _db_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.is_file())
+def _db_bytes(path: Path | None) -> int:
+    """Size of a SQLite store file and its log (0 for a server database)."""
+    return 0 if path is None else sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.is_file())
 
 
-def stored_frames(db_path: str | Path) -> set[str]:
-    """Frames the store file holds anything about (current state or history)."""
-    db = _open(Path(db_path))
+def stored_frames(db_path) -> set[str]:
+    """Frames the store holds anything about (current state or history)."""
+    db = _open(db_path)
     try:
         return {r[0] for r in db.execute("SELECT frame FROM annotations UNION SELECT frame FROM history")}
     finally:

@@ -70,3 +70,46 @@ def sample_faces(tmp_path_factory):
     rgb, faces = paste_faces(plain, SAMPLE_PASTES)
     _save_png(front, rgb)
     return root, faces, plain
+
+
+ERASE_SECRET = "Erika Mustermann, seen at 4 Elm Road"  # an attribute value that must not survive
+
+
+def fill_store(db):
+    """A store (SQLite path or URL) with four frames; track 3 is a pedestrian edited, undone
+    and reviewed (with the secret in an attribute and a review comment); track 7 a car; a
+    drawn face region per frame; a lane of track 3 in the reference set.
+    -> (store, erased pedestrian ids, kept car ids, lane)"""
+    from pointlabel.model import Cuboid, Polyline3D, Redaction2D
+    from pointlabel.qa.review import ReviewBook
+    from pointlabel.store import AnnotationStore
+    store = AnnotationStore(db)
+    erased, kept = [], []
+    for k in range(4):
+        fid = f"{k:06d}"
+        ped = Cuboid((8.123457 + k, 2.718281, -0.9), (0.61, 0.71, 1.77), 0.3, "Pedestrian", track_id=3,
+                     attributes={"note": ERASE_SECRET})
+        car = Cuboid((20.0 + k, -3.0, -0.8), (4.2, 1.8, 1.5), 0.0, "Car", track_id=7)
+        face = Redaction2D("front", box_xyxy=(400 + k, 120, 431.25, 160.5), label="face", source="drawn")
+        store.put_many(fid, [ped, car, face])
+        store.put(fid, ped.replace(center=(8.5 + k, 2.9, -0.9)))  # history holds both versions
+        erased += [ped.id]
+        kept += [car.id]
+        if k == 1:
+            store.undo()
+    lane = Polyline3D([(0, 1, -1.7), (30, 1.2, -1.7)], "lane", track_id=3)
+    store.put("000002", lane, label_set="reference")  # same track id, another set
+    book = ReviewBook(store)
+    book.set_verdict(erased[0], "rejected", f"head cut off; {ERASE_SECRET}")
+    book.set_verdict(kept[0], "accepted")
+    return store, erased, kept, lane
+
+
+@pytest.fixture
+def fill():
+    return fill_store
+
+
+@pytest.fixture
+def secret():
+    return ERASE_SECRET

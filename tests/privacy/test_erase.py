@@ -11,47 +11,21 @@ from pathlib import Path
 import pytest
 
 from pointlabel.errors import PointlabelError
-from pointlabel.model import Cuboid, Polyline3D, Redaction2D
 from pointlabel.privacy import access_log
 from pointlabel.privacy.erase import REQUIRED, Selection, digest, erase
 from pointlabel.qa.review import ReviewBook
 from pointlabel.store import AnnotationStore
 
-SECRET = "Erika Mustermann, seen at 4 Elm Road"  # an attribute value that must not survive
+SECRET = "Erika Mustermann, seen at 4 Elm Road"  # what fill_store (conftest.py) writes
 
 
 def _file_bytes(db: Path) -> bytes:
     return b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.is_file())
 
 
-def _fill(db: Path):
-    """Four frames; track 3 is a pedestrian edited, undone and reviewed; track 7 a car."""
-    store = AnnotationStore(db)
-    erased, kept = [], []
-    for k in range(4):
-        fid = f"{k:06d}"
-        ped = Cuboid((8.123457 + k, 2.718281, -0.9), (0.61, 0.71, 1.77), 0.3, "Pedestrian", track_id=3,
-                     attributes={"note": SECRET})
-        car = Cuboid((20.0 + k, -3.0, -0.8), (4.2, 1.8, 1.5), 0.0, "Car", track_id=7)
-        face = Redaction2D("front", box_xyxy=(400 + k, 120, 431.25, 160.5), label="face", source="drawn",
-                           attributes={"track_id": 3})
-        store.put_many(fid, [ped, car, face])
-        store.put(fid, ped.replace(center=(8.5 + k, 2.9, -0.9)))  # history holds both versions
-        erased += [ped.id]
-        kept += [car.id]
-        if k == 1:
-            store.undo()
-    lane = Polyline3D([(0, 1, -1.7), (30, 1.2, -1.7)], "lane", track_id=3)
-    store.put("000002", lane, label_set="reference")  # same track id, another set
-    book = ReviewBook(store)
-    book.set_verdict(erased[0], "rejected", f"head cut off; {SECRET}")
-    book.set_verdict(kept[0], "accepted")
-    return store, erased, kept, lane
-
-
-def test_erased_track_is_gone_from_the_file_bytes_and_audited(tmp_path):
+def test_erased_track_is_gone_from_the_file_bytes_and_audited(tmp_path, fill):
     db = tmp_path / "pointlabel.sqlite"
-    store, erased, kept, lane = _fill(db)
+    store, erased, kept, lane = fill(db)
     before = _file_bytes(db)
     assert SECRET.encode() in before and erased[0].encode() in before
     # the store stays open (as an idle app would) while erasing
@@ -83,20 +57,20 @@ def test_erased_track_is_gone_from_the_file_bytes_and_audited(tmp_path):
     assert sorted(entry.detail["id_sha256"]) == sorted(digest(a) for a in erased)
 
 
-def test_plain_delete_leaves_content_in_the_file(tmp_path):
+def test_plain_delete_leaves_content_in_the_file(tmp_path, fill):
     """The control: the store's own delete (soft, history kept) leaves everything readable,
     so the test above can fail."""
     db = tmp_path / "s.sqlite"
-    store, erased, _, _ = _fill(db)
+    store, erased, _, _ = fill(db)
     for k in range(4):
         store.delete(f"{k:06d}", erased[k])
     sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert SECRET.encode() in _file_bytes(db) and erased[0].encode() in _file_bytes(db)
 
 
-def test_erase_frames_and_one_annotation_across_label_sets(tmp_path):
+def test_erase_frames_and_one_annotation_across_label_sets(tmp_path, fill):
     db = tmp_path / "s.sqlite"
-    store, erased, kept, lane = _fill(db)
+    store, erased, kept, lane = fill(db)
     report = erase(db, Selection(frames=("000002", "000003")), why="retention")
     assert report.by_label_set == {"default": 6, "reference": 1}
     assert store.frames() == ["000000", "000001"] and store.frames("reference") == []
@@ -109,9 +83,9 @@ def test_erase_frames_and_one_annotation_across_label_sets(tmp_path):
     assert report.annotations == 0 and len(access_log.read_log(db, action="erase")) == 3
 
 
-def test_an_unknown_table_holding_erased_content_stops_the_erasure(tmp_path):
+def test_an_unknown_table_holding_erased_content_stops_the_erasure(tmp_path, fill):
     db = tmp_path / "s.sqlite"
-    store, erased, _, _ = _fill(db)
+    store, erased, _, _ = fill(db)
     with sqlite3.connect(db) as raw:
         raw.execute("CREATE TABLE session_undo (session TEXT, payload TEXT)")
         raw.execute("INSERT INTO session_undo VALUES ('s1', ?)", (f'{{"id": "{erased[0]}"}}',))
@@ -121,7 +95,7 @@ def test_an_unknown_table_holding_erased_content_stops_the_erasure(tmp_path):
     assert access_log.read_log(db, action="erase") == []
 
 
-def test_the_store_schema_has_what_erasure_relies_on(tmp_path):
+def test_the_store_schema_has_what_erasure_relies_on(tmp_path, fill):
     """Fails when pointlabel.store renames or drops a column erasure deletes by."""
     store = AnnotationStore(tmp_path / "s.sqlite")
     ReviewBook(store)
@@ -134,9 +108,9 @@ def test_the_store_schema_has_what_erasure_relies_on(tmp_path):
         assert set(cols) <= have, (table, set(cols) - have)
 
 
-def test_refusals_change_nothing(tmp_path):
+def test_refusals_change_nothing(tmp_path, fill):
     db = tmp_path / "s.sqlite"
-    _fill(db)
+    fill(db)
     size = _file_bytes(db)
     with pytest.raises(PointlabelError, match="why"):
         erase(db, Selection(track=3), why="  ")
@@ -149,11 +123,11 @@ def test_refusals_change_nothing(tmp_path):
     assert _file_bytes(db) == size
 
 
-def test_point_labels_go_with_their_frames_and_box_ids_are_scrubbed(tmp_path):
+def test_point_labels_go_with_their_frames_and_box_ids_are_scrubbed(tmp_path, fill):
     import numpy as np
     from pointlabel.pointlabels.storage import PointLabelStore
     db = tmp_path / "s.sqlite"
-    store, erased, _, _ = _fill(db)
+    store, erased, _, _ = fill(db)
     points = PointLabelStore.for_store(store)
     for fid in ("000000", "000001"):
         points.paint(fid, 200, np.arange(20), 1, 3, tool="box", params={"box_id": erased[int(fid)]})
