@@ -67,6 +67,7 @@ DELETE_BTN = "delete-btn"
 COPY_NEXT_BTN = "copy-next-btn"
 PROPAGATE_BTN = "propagate-btn"
 INTERPOLATE_BTN = "interpolate-btn"
+REFINE_TRACK_BTN = "refine-track-btn"  # refine the selected box's whole track (fitting.refine)
 ACCEPT_BTN = "accept-btn"
 REJECT_BTN = "reject-btn"
 ACCEPT_ALL_BTN = "accept-all-btn"
@@ -109,6 +110,8 @@ REVIEW_COMMENT = "review-comment"
 REVIEW_ACCEPT_BTN = "review-accept-btn"
 REVIEW_REJECT_BTN = "review-reject-btn"
 REVIEW_EXPORT_BTN = "review-export-btn"
+BOX_FROM_FINDING_BTN = "box-from-finding-btn"  # make a box from the picked missed_object finding
+REVIEW_PICKED = "review-picked-store"  # the review item last clicked (what BOX_FROM_FINDING_BTN uses)
 REVIEW_DOWNLOAD = "review-download"
 
 

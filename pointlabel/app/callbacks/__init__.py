@@ -22,11 +22,12 @@ from pointlabel.app.callbacks import (
     page,
     polylines,
     proposals,
+    refine,
     review,
     selection,
 )
 
 
 def register_all(app, session) -> None:
-    for module in (frames, canvas, page, selection, clicks, cuboids, proposals, polylines, history, review):
+    for module in (frames, canvas, page, selection, clicks, cuboids, proposals, polylines, history, review, refine):
         module.register(app, session)

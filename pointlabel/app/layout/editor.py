@@ -42,6 +42,8 @@ def build(session) -> html.Div:
             html.Button("propagate →", id=ids.PROPAGATE_BTN, className="btn small", title="propagate to next frame (P)"),
             html.Button("interpolate", id=ids.INTERPOLATE_BTN, className="btn small",
                         title="fill the track between its keyframes (T)"),
+            html.Button("refine track", id=ids.REFINE_TRACK_BTN, className="btn small",
+                        title="one size and a smoothed path for the whole track, heading from its motion"),
             html.Button("accept", id=ids.ACCEPT_BTN, className="btn small ok", title="accept proposal (Enter)"),
             html.Button("reject", id=ids.REJECT_BTN, className="btn small", title="reject proposal (X)"),
         ]),

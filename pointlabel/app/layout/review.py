@@ -35,6 +35,10 @@ def build() -> html.Div:
                 html.Button("accept", id=ids.REVIEW_ACCEPT_BTN, className="btn small ok"),
                 html.Button("reject", id=ids.REVIEW_REJECT_BTN, className="btn small danger")]),
             html.Div(className="row", children=[
+                html.Button("make box from finding", id=ids.BOX_FROM_FINDING_BTN, className="btn small ok",
+                            title="fit a box at the missed object the picked finding points at"),
+                dcc.Store(id=ids.REVIEW_PICKED)]),
+            html.Div(className="row", children=[
                 html.Button("export review", id=ids.REVIEW_EXPORT_BTN, className="btn small",
                             title="download the verdicts and findings as JSON (also written beside the export)"),
                 dcc.Download(id=ids.REVIEW_DOWNLOAD)])]),
