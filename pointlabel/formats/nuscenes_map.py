@@ -5,7 +5,7 @@ devkit colours boxes by category name, so only these names may be written. The m
 
 | ours | nuScenes category | attribute from ours |
 |---|---|---|
-| Car, Van | vehicle.car (nuScenes' car includes vans) | moving -> vehicle.moving / vehicle.stopped, parked -> vehicle.parked |
+| Car, Van | vehicle.car (it includes vans) | moving -> vehicle.moving / .stopped, parked -> .parked |
 | Truck | vehicle.truck | as Car |
 | Pedestrian | human.pedestrian.adult | moving -> pedestrian.moving / pedestrian.standing |
 | Person_sitting | human.pedestrian.adult | pedestrian.sitting_lying_down |

@@ -33,8 +33,10 @@ def tiny(tmp_path):
             inside = np.array([[5.0 + 0.5 * k, 1.0, -1.0], [5.3 + 0.5 * k, 2.5, -1.5], [4.6 + 0.5 * k, -0.9, -0.3]])
             outside = np.array([[20.0, 0.0, 0.0], [5.0, 4.0, -1.0]])
             pts = np.vstack([inside, outside])
+            T_world_from_lidar = np.eye(4)
+            T_world_from_lidar[0, 3] = WORLD_X[k]
             w.write_sweep(f"{k:06d}", t, pts, np.arange(len(pts), dtype=np.float32),
-                          T_world_from_lidar=np.array([[1, 0, 0, WORLD_X[k]], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]))
+                          T_world_from_lidar=T_world_from_lidar)
             w.write_image("front", f"{k:06d}", t + 0.01, np.full((80, 100, 3), 90 + k, np.uint8))
     car = [Cuboid((5.0 + 0.5 * k, 1.0, -1.0), (4.0, 2.0, 1.5), math.pi / 2, label="Car", track_id=7,
                   id=f"car{k}", attributes={"moving": True}) for k in range(2)]

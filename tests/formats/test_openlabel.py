@@ -192,7 +192,8 @@ GOLDEN = {"openlabel": {
                                               "val": [10, 2, 1.0, 0, 0, math.pi / 2, 4, 2, 1.5],
                                               "attributes": {"num": [{"name": "score", "val": 0.5}],
                                                              "text": [{"name": "status", "val": "proposal"}]}}]}},
-            "8": {"object_data": {"poly3d": [{"name": "l", "closed": True, "coordinate_system": "base", "val": [0, 0, 0, 1, 0, 0, 1, 1, 0]}]}},
+            "8": {"object_data": {"poly3d": [{"name": "l", "closed": True, "coordinate_system": "base",
+                                              "val": [0, 0, 0, 1, 0, 0, 1, 1, 0]}]}},
             "9": {"object_data": {"bbox": [{"name": "b", "val": [10, 10, 4, 4]}]}}}},
         "8": {"objects": {"7": {"object_data": {"cuboid": [{"name": "shape", "val": [
             5, 0, -1, 0, 0, 0.7071067811865476, 0.7071067811865476, 4, 2, 1.5]}]}}}}}}}

@@ -127,7 +127,8 @@ def events(drop=()):
     for j in range(-2, 2 * SWEEPS + 2):  # odometry at 20 Hz around the sweeps
         t = T0_NS + j * PERIOD_NS // 2
         ev.append((t, "/tf", "tf2_msgs/msg/TFMessage", tf_msg(t, [("odom", "base_link", T_odom_from_base(t))])))
-    for frame, topic in (("cam_front_optical", "/cam_front/camera_info"), ("cam_left_optical", "/cam_left/camera_info")):
+    for frame, topic in (("cam_front_optical", "/cam_front/camera_info"),
+                         ("cam_left_optical", "/cam_left/camera_info")):
         for k in range(SWEEPS):
             ev.append((T0_NS + k * PERIOD_NS + CAM_DELAY_NS, topic, "sensor_msgs/msg/CameraInfo",
                        info_msg(T0_NS + k * PERIOD_NS + CAM_DELAY_NS, frame)))
