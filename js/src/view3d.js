@@ -133,7 +133,7 @@ export class View3D {
   focus(center, radius) {
     const dir = new THREE.Vector3().subVectors(this.camera.position, this.controls.target).normalize();
     const target = new THREE.Vector3(center[0], center[1], center[2]);
-    const dist = Math.max(radius, 0.3) * 2.6 / Math.tan((this.camera.fov * Math.PI) / 360);
+    const dist = Math.max(radius, 0.3) * 1.4 / Math.tan((this.camera.fov * Math.PI) / 360);  // the radius fills most of the height
     this.controls.target.copy(target);
     this.camera.position.copy(target).addScaledVector(dir, dist);
     this.controls.update();

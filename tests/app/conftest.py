@@ -103,6 +103,7 @@ class Page:
         codes = {"Tab": ("Tab", 9), "Escape": ("Escape", 27), "ArrowRight": ("ArrowRight", 39),
                  "ArrowLeft": ("ArrowLeft", 37), "Enter": ("Enter", 13), "Delete": ("Delete", 46)}
         code, vk = codes.get(k, (None, None))
+        self.js("if (document.activeElement) { document.activeElement.blur(); }")  # as a click outside a field
         browser.key(self.d, k, modifiers=(2 if ctrl else 0) | (8 if shift else 0), code=code, vk=vk)
 
     def drag(self, start, end, steps: int = 12, button: str = "left"):

@@ -10,26 +10,21 @@ import pytest
 
 from pointlabel.app import create_app
 from pointlabel.app.config import PointBudget
-from pointlabel.app.figures.camera import CAMERA_BASE
-from pointlabel.app.figures.overlays import OVERLAY_SLOTS
-from pointlabel.app.figures.scene import SCENE_BASE
 
 pytestmark = pytest.mark.browser
 
 FRAME = "000008"  # the frame of the lifted car (conftest.lifted_car)
-SELECTED = OVERLAY_SLOTS.index("selected")
 COMMENT = "floats 1 m above the road: lower it onto the ground"
 ROWS = "return Array.from(document.querySelectorAll('#review-list tbody tr.row')).map(r => r.innerText)"
 
 
 def test_review_workflow(lifted_car, tmp_path, serve_app, page):
     dataset, store, lifted = lifted_car
-    app = create_app(dataset, store, budget=PointBudget(view3d=20_000, bev=20_000, camera=5_000),
-                     export_dir=tmp_path / "export")
+    app = create_app(dataset, store, budget=PointBudget(camera=5_000), export_dir=tmp_path / "export")
     s = app.pointlabel_session
     server = serve_app(app)
     page.d.get(server.url)  # opens the first frame, not the faulty one
-    page.wait_until(lambda: page.trace_length("graph-3d", 0) > 1000, what="3D cloud")
+    page.wait_frame(s.frame_ids[0])
 
     # -- Review tab: check the whole sequence ------------------------------------------------
     page.click("tab-review-btn")
@@ -45,25 +40,16 @@ def test_review_workflow(lifted_car, tmp_path, serve_app, page):
             ".find(r => r.innerText.indexOf('floating') >= 0).click()")
     page.wait(f"return document.getElementById('frame-label').innerText.indexOf('{FRAME}') === 0", what=FRAME)
     page.wait("return document.getElementById('selected-title').innerText.indexOf('Car') === 0", what="selected")
-    page.wait_until(lambda: page.finite_points("graph-3d", SCENE_BASE + SELECTED) > 0, what="selected in 3D")
-    cam = page.cameras()[0]
-    page.wait_until(lambda: page.finite_points(cam, CAMERA_BASE + SELECTED) >= 8, what="selected in the camera")
+    page.wait_frame(FRAME)
+    page.wait_until(lambda: page.selected_drawn("view3d") == lifted.id == page.selected_drawn("bev"), what="selected")
     assert "floating" in page.js("return document.getElementById('status-msg').innerText")
 
     def centred():
-        """The BEV shows the box in its middle; the 3D view looks at the box's centre (in Plotly's
-        scene units: each axis range of the figure maps to [-a/2, a/2], a its aspect ratio, the
-        span over the spans' geometric mean), from closer than the whole-sweep view (eye 1.05
-        from the centre)."""
-        xr, yr = page.js(page.GRAPH + "return [g._fullLayout.xaxis.range, g._fullLayout.yaxis.range]", "graph-bev")
-        sc = page.js(page.GRAPH + "var s = g.layout.scene; return [s.xaxis.range, s.yaxis.range, s.zaxis.range, "
-                                  "g._fullLayout.scene._scene.getCamera()];", "graph-3d")
-        ranges, cam = np.array(sc[:3]), sc[3]
-        span = ranges[:, 1] - ranges[:, 0]
-        expected = (np.asarray(lifted.center) - ranges.mean(axis=1)) / np.prod(span) ** (1 / 3)
-        e, c = (np.array([cam[k][a] for a in "xyz"]) for k in ("eye", "center"))
-        return (np.allclose([sum(xr) / 2, sum(yr) / 2], lifted.center[:2], atol=0.05)
-                and np.allclose(c, expected, atol=1e-3) and np.linalg.norm(e - c) < 0.5)
+        """The BEV's middle is on the box; the 3D view orbits about a point on it, from close by."""
+        bev = page.canvas("[c.bev.cx, c.bev.cy]")
+        target, eye = page.canvas("[c.view3d.controls.target.toArray(), c.view3d.camera.position.toArray()]")
+        return (np.allclose(bev, lifted.center[:2], atol=0.6) and np.linalg.norm(np.subtract(target, lifted.center)) < 1.5
+                and np.linalg.norm(np.subtract(eye, target)) < 30)
     page.wait_until(centred, what="the views centred on the box")
     page.screenshot("app-07-review-finding.png")
 
@@ -81,8 +67,7 @@ def test_review_workflow(lifted_car, tmp_path, serve_app, page):
 
     # -- reload: the labeller sees the rejection and its comment ------------------------------
     page.d.refresh()
-    page.wait(f"return document.getElementById('frame-label') && "
-              f"document.getElementById('frame-label').innerText.indexOf('{FRAME}') === 0", what="reloaded frame")
+    page.wait_frame(FRAME)
     row = page.wait("var r = Array.from(document.querySelectorAll('#object-list tbody tr'))"
                     f".find(r => r.innerText.indexOf({COMMENT!r}) >= 0); return r && r.innerText",
                     what="the rejected row in the object list")

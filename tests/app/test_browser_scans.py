@@ -40,23 +40,26 @@ def test_mug_scan_in_its_own_colours_and_a_folder_of_scans(scans_root, tmp_path,
     app = create_app(ds, open_store(ds, tmp_path / "mug.sqlite"))
     server = serve_app(app)
     page.d.get(server.url)
-    page.wait_until(lambda: page.trace_length("graph-3d", 0) > 1000, what="the mug scene")
+    page.wait_frame(ds.frame_ids[0])
     assert page.js("return document.querySelector('#color-mode').innerText").strip() == "rgb"
-    assert page.js(page.GRAPH + "return g._fullData[0].marker.colorscale.length", "graph-3d") == 256
+    # drawn in the scan's own colours, exactly: the GPU's colour of each point is its RGB
+    s = app.pointlabel_session
+    idx, _ = s.frame(ds.frame_ids[0]).view_indices(s.config.budget.view3d)
+    drawn = np.asarray(page.canvas("Array.from(c.view3d.points.geometry.attributes.color.array.slice(0, 3000))"))
+    assert np.array_equal(drawn.reshape(-1, 3), s.frame(ds.frame_ids[0]).cloud.rgb[idx][:1000])
     assert page.js("return document.querySelector('.cameras-row').innerText") == "no cameras in this dataset"
     _fits(page)
-    # look at the mug, as a reviewer's jump to it would (the focus store, see assets/pointlabel.js)
+    # look at the mug, as a reviewer's jump to it would (the focus store), from the picture's side
     page.js("window.dash_clientside.set_props('focus-store', {data: {frame: arguments[0], x: arguments[1], "
             "y: arguments[2], z: arguments[3], radius: 0.6, ts: Date.now()}})", ds.frame_ids[0], *VIEW_CENTRE)
-    page.wait(page.GRAPH + "var c = g._fullLayout.scene.camera.center; return Math.abs(c.x) + Math.abs(c.z) > 0.01",
-              60, "the view on the mug", "graph-3d")
-    cam = page.js(page.GRAPH + "return g._fullLayout.scene.camera", "graph-3d")
-    c, e = (np.array([cam[k][a] for a in "xyz"]) for k in ("center", "eye"))
-    eye = c + np.linalg.norm(e - c) * np.array(VIEW_FROM) / np.linalg.norm(VIEW_FROM)
-    page.js(page.GRAPH + "return Plotly.relayout(g, {'scene.camera.eye': {x: arguments[1], y: arguments[2], "
-                         "z: arguments[3]}})", "graph-3d", *eye.tolist())
-    page.js(page.GRAPH + "return Plotly.restyle(g, {'marker.size': 3}, [0])", "graph-3d")  # the picture's points
-    time.sleep(2)  # software WebGL paints the new view a moment after Plotly's promise
+    page.wait_canvas("c.view3d.controls.target.distanceTo({x: arguments[0], y: arguments[1], z: arguments[2]}) < 1e-6",
+                     "the view on the mug", *VIEW_CENTRE)
+    page.js("""var v = window.pointlabelCanvas.view3d, t = v.controls.target, d = v.camera.position.distanceTo(t);
+      var dir = arguments[0], n = Math.hypot(dir[0], dir[1], dir[2]);
+      v.camera.position.set(t.x + dir[0] / n * d, t.y + dir[1] / n * d, t.z + dir[2] / n * d);
+      v.controls.update(); window.dash_clientside.set_props('point-size', {value: 3});""", list(VIEW_FROM))
+    page.wait_canvas("c.view3d.material.uniforms.size.value === 3", "the picture's point size")
+    time.sleep(1)
     page.screenshot("app-09-scan-mug.png", also=DOCS / "scan_mug.png")
     assert page.errors() == []
 
@@ -70,11 +73,13 @@ def test_mug_scan_in_its_own_colours_and_a_folder_of_scans(scans_root, tmp_path,
     server = serve_app(fapp)
     page.d.get(server.url)
     page.wait("return document.getElementById('frame-label').innerText.indexOf('bunny') === 0", what="bunny")
-    page.wait_until(lambda: page.trace_length("graph-3d", 0) == 397, what="the bunny's 397 points")
+    page.wait_frame("bunny")
+    assert page.points_drawn() == page.points_drawn("bev") == 397
     page.click("next-frame-btn")
     s = fapp.pointlabel_session
     sent = len(s.frame("fast_gicp_251370668").view_indices(s.config.budget.view3d)[0])  # 69k points, downsampled
-    page.wait_until(lambda: page.trace_length("graph-3d", 0) == sent > 40_000, what="the outdoor sweep")
+    page.wait_frame("fast_gicp_251370668")
+    assert page.points_drawn() == sent > 40_000
     assert page.js("return document.querySelectorAll('.camera').length") == 0
     _fits(page)
     assert page.errors() == []
