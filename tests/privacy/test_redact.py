@@ -252,3 +252,20 @@ def test_recorded_and_drawn_regions_are_annotations_blurred_on_export(sample_fac
     m = _union_mask([drawn], before.shape)
     assert (np.any(before != after, axis=2) & m).sum() > 0.7 * m.sum()
     assert hf_energy(after, (805, 50, 875, 195)) < 0.05 * hf_energy(before, (805, 50, 875, 195))
+
+
+def test_redacted_view_for_the_app_blurs_boxes_and_drawn_regions_only(sample_faces, tmp_path):
+    """The app's hook: boxes + drawn regions, no detector (fast enough for a frame switch)."""
+    from pointlabel.privacy.redact import redacted_view
+    root, faces, plain = sample_faces
+    dataset = open_dataset(root)
+    store = AnnotationStore(tmp_path / "v.sqlite")
+    store.put_many("000000", dataset.reference("000000").cuboids)
+    drawn = Redaction2D("front", box_xyxy=(20, 300, 60, 330), source="drawn")
+    store.put("000000", drawn)
+    image = load_rgb(dataset.sync("000000")["front"].image)
+    view = redacted_view(dataset, store, "000000", "front", image)
+    regions = Redactor(dataset, store, ("boxes", "drawn")).regions("000000", "front")
+    assert drawn in regions and {r.source for r in regions} == {"drawn", "auto:box-plate", "auto:box-head"}
+    assert np.array_equal(view, obscure(image, regions))
+    assert hf_energy(view, faces[0]) > 0.5 * hf_energy(image, faces[0])  # no detector: pasted faces stay
