@@ -18,14 +18,19 @@ return in front of it does not count). Its point nearest the click seeds click-t
 frustum's points: a stray or a thin pole does not count) each seed click-to-fit, and the
 object is the one whose fitted box projects most like the rectangle (IoU of the 2D boxes;
 the nearest wins near-ties): a car in front that hides part of the rectangle's car, or the
-wall behind it, extends beyond the rectangle. The rectangle then constrains the box: the projected 2D box of the cuboid should coincide with the rectangle. The box is
-adjusted by a small search (Nelder-Mead) over a shift along its own two horizontal axes and
-a change of its length and width, minimising the mismatch of the projected box's edges
-with the rectangle's (in pixels, relative to the rectangle's size; an edge of the rectangle
-on the image border constrains nothing, the object may go on beyond it), plus a penalty for
-every cluster point left outside the box and a pull towards the fit's own box. What the
-points saw stays; what they could not see (the far end of a car seen from behind, the depth
-of a truncated object) follows the rectangle. Sizes stay within the class prior's bounds.
+wall behind it, extends beyond the rectangle.
+
+The rectangle then constrains the box (`constrain_to_rectangle`): the cuboid's projected
+2D box should coincide with the rectangle. A Nelder-Mead search over four numbers (a shift
+along the box's own two horizontal axes, a change of its length and of its width) minimises
+the mismatch of the projected box's edges with the rectangle's (relative to the rectangle's
+width and height; an edge of the rectangle on the image border constrains nothing, the
+object may go on beyond it), plus `outside_weight` times the share of the object's points
+left outside the box, plus `prior_weight` per metre of change. What the points saw stays;
+what they could not see (the far end of a car seen from behind, the depth of a truncated
+object) follows the rectangle. Lengths and widths stay within the class prior's bounds;
+height and heading are left as fitted. The constrained box is kept only when its 2D IoU
+with the rectangle gains `min_agreement_gain`.
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pointlabel.fitting.classes import CLASS_PRIORS, SizePrior, guess_class
-from pointlabel.fitting.cluster import NO_OBJECT, grow_cluster
+from pointlabel.fitting.cluster import grow_cluster
 from pointlabel.fitting.context import BLOCKER_HEIGHT, FrameContext
 from pointlabel.geometry.boxes import points_in_box_mask
 from pointlabel.model import STATUS_PROPOSAL, Cuboid
