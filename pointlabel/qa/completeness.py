@@ -8,7 +8,9 @@ bird's-eye grid of `missed_cell` metres (8-connected components, one vectorised 
 cluster with at least `missed_min_points` returns, standing on the ground (its lowest return
 at most `missed_max_lift` up), no higher than the tallest class, and with principal extents
 and height of a whole object of one of `missed_classes` (the fitting's class priors) is
-reported with its location; walls, buildings, canopies, kerbs and poles mostly are not. A
+reported with its location, unless its shape says it is none (`not_an_object`: a flat
+sheet of ground or wall, a pole, foliage; judged by shape, not by the number of returns).
+Walls, buildings, canopies, kerbs and poles mostly are not reported. A
 cluster reaching within 3 x `missed_box_margin` of a box is taken as a part of that box's
 object (a mirror, a trailer hitch, a box drawn a little tight) and not reported. The test is deliberately strict: a
 reviewer ignores a check that cries wolf, and a missed object is usually also a track gap.
@@ -62,6 +64,8 @@ def check_completeness(frame: FrameInput, geo: FrameGeometry, guidelines: Guidel
         label = _whole_object_class(ext_a, ext_b, top, priors)
         if label is None:
             continue
+        if not_an_object(pts[members], height[members]):
+            continue
         z = pts[members, 2]
         centre = (*centre_xy, (z.min() + z.max()) / 2)
         out.append(Finding(frame=frame.frame_id, annotation=None, check="missed_object", severity=WARNING,
@@ -70,6 +74,59 @@ def check_completeness(frame: FrameInput, geo: FrameGeometry, guidelines: Guidel
                            message=f"{len(members)} returns in a {max(ext_a, ext_b):.1f} x {min(ext_a, ext_b):.1f}"
                                    f" x {top:.1f} m cluster that no box covers (looks like a {label})"))
     return out
+
+
+def shape_of(pts_lidar: np.ndarray) -> tuple[float, float, float, float, float]:
+    """(linearity, planarity, |n_z| of the plane's normal, |a_z| of the main axis, thickness)
+    of points (n, 3), from the eigenvalues l1 >= l2 >= l3 of their covariance (Demantke et
+    al. 2011): linearity (l1 - l2) / l1, planarity (l2 - l3) / l1; thickness: the 90th
+    percentile of the distance to the best plane, metres."""
+    c = pts_lidar - pts_lidar.mean(axis=0)
+    vals, vecs = np.linalg.eigh(c.T @ c / max(len(c) - 1, 1))
+    l3, l2, l1 = np.maximum(vals, 1e-12)
+    thickness = float(np.percentile(np.abs(c @ vecs[:, 0]), 90))
+    return float((l1 - l2) / l1), float((l2 - l3) / l1), float(abs(vecs[2, 0])), float(abs(vecs[2, 2])), thickness
+
+
+def not_an_object(pts_lidar: np.ndarray, height: np.ndarray) -> bool:
+    """Ground, walls, fences, poles and vegetation, told from a road user by shape (not by the
+    number of returns): a flat horizontal sheet (a raised pavement, a ramp), a thin flat
+    vertical sheet (a wall or fence: flatter than a vehicle's side, with its wheel arches and
+    windows), a thin vertical line (a pole, a trunk: a person is as tall but not as thin), or
+    a rough cloud (foliage: `roughness`).
+    pts_lidar (n, 3) LiDAR frame; height (n,) above the ground."""
+    if len(pts_lidar) < 10:
+        return False
+    linearity, planarity, normal_z, axis_z, thickness = shape_of(pts_lidar)
+    if np.ptp(height) < 0.3 or (planarity > 0.5 and normal_z > 0.8):
+        return True  # a horizontal sheet: ground, a kerb, a raised pavement
+    if planarity > 0.5 and normal_z < 0.3 and thickness < 0.06:
+        return True  # a thin vertical sheet: a wall, a fence, a hoarding
+    width = np.ptp(pts_lidar[:, :2] - pts_lidar[:, :2].mean(axis=0), axis=0).max()
+    if linearity > 0.9 and axis_z > 0.9 and width < 0.35:
+        return True  # a pole, a trunk
+    # foliage: rays go into it, so neighbouring rays return from ranges far apart, where a
+    # car body or a person is a surface (KITTI's labelled objects with 40+ returns: < 0.1 m)
+    return len(pts_lidar) >= FOLIAGE_MIN_RETURNS and roughness(pts_lidar) > FOLIAGE_ROUGHNESS
+
+
+FOLIAGE_MIN_RETURNS = 60  # sparser clusters are rough at their edges whatever they are
+FOLIAGE_ROUGHNESS = 0.12  # m
+
+
+def roughness(pts_lidar: np.ndarray) -> float:
+    """Median over the points (n, 3) of |range - the median range of its 6 nearest
+    neighbours in azimuth and elevation| (neighbouring rays), metres: ~0.02-0.05 m on a
+    surface, 0.1 m and more in foliage. Angles scaled by a 64-beam sweep's spacing (0.2 deg
+    azimuth, 0.4 deg elevation)."""
+    from scipy.spatial import cKDTree
+    rng = np.linalg.norm(pts_lidar, axis=1)
+    az = np.degrees(np.arctan2(pts_lidar[:, 1], pts_lidar[:, 0]))
+    el = np.degrees(np.arctan2(pts_lidar[:, 2], np.hypot(pts_lidar[:, 0], pts_lidar[:, 1])))
+    ang = np.column_stack([az / 0.2, el / 0.4])
+    k = min(7, len(pts_lidar))
+    _, nb = cKDTree(ang).query(ang, k=k)
+    return float(np.median(np.abs(rng - np.median(rng[nb[:, 1:]], axis=1))))
 
 
 def _whole_object_class(long: float, short: float, height: float, priors) -> str | None:
