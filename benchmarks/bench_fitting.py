@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 
-from pointlabel.app.editing import NUDGE_ACTIONS, nudge_cuboid  # noqa: E402
+from pointlabel.app.effort import greedy_keys  # noqa: E402
 from pointlabel.fitting.camera_fit import fit_from_camera_click, fit_in_rectangle  # noqa: E402
 from pointlabel.fitting.context import FrameContext  # noqa: E402
 from pointlabel.fitting.fit import fit_bev_click, fit_cuboid  # noqa: E402
@@ -244,33 +244,10 @@ def one_click(car: Car, how: str, rng: np.random.Generator) -> list[tuple[object
 
 def actions_to_fix(cuboid, truth, good: float = GOOD_IOU, max_keys: int = MAX_KEYS) -> int:
     """Key presses a greedy labeller needs to bring `cuboid` to BEV IoU >= `good` with
-    `truth` (both Cuboids): each press is the nudge (fine or coarse, as the app's keys, see
-    app/editing.py) that raises the IoU most; `max_keys` when stuck or out of presses."""
-    target = truth.as_array()
-    box, keys = cuboid, 0
-    moves = [(a, coarse) for a in NUDGE_ACTIONS for coarse in (False, True)
-             if a not in ("move_up", "move_down", "taller", "lower")]  # BEV IoU ignores z
-    iou = _iou(box.as_array(), target)
-    score = iou - 0.01 * _mismatch(box.as_array()[None], target)[0]
-    while iou < good and keys < max_keys:
-        options = cuboids_to_array([nudge_cuboid(box, a, coarse) for a, coarse in moves])
-        ious = bev_iou(options, target[None])[:, 0]
-        # the labeller sees where the box should go: IoU first, the distance to it breaks
-        # ties (a box far off has IoU 0 for every key)
-        scores = ious - 0.01 * _mismatch(options, target)
-        k = int(np.argmax(scores))
-        if scores[k] <= score:
-            return max_keys
-        box = nudge_cuboid(box, *moves[k])
-        iou, score, keys = float(ious[k]), float(scores[k]), keys + 1
-    return keys
-
-
-def _mismatch(boxes: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """(M,) how far boxes (M, 7) are from target (7,) in BEV: centre and size (m) and
-    heading (rad, modulo 180 degrees) summed."""
-    yaw = np.abs((boxes[:, 6] - target[6] + np.pi / 2) % np.pi - np.pi / 2)
-    return (np.hypot(*(boxes[:, :2] - target[:2]).T) + np.abs(boxes[:, 3:5] - target[3:5]).sum(1) + yaw)
+    `truth` (app.effort.greedy_keys: the browser test of the 22 cars presses the same keys);
+    `max_keys` when stuck or out of presses."""
+    keys = greedy_keys(cuboid, truth, good, max_keys)
+    return max_keys if keys is None else len(keys)
 
 
 def labeller_actions(car: Car, cuboid, retry: int) -> int:

@@ -85,18 +85,19 @@ def fit_at(session: AppSession, frame_id: str, click: dict, label: str | None) -
     camera rectangle ({"source": "camera-rect", "camera", "rect": [u0, v0, u1, v1]})."""
     frame = session.frame(frame_id)
     source = click.get("source")
+    priors = session.guidelines.fit_priors()
     if source in ("camera", "camera-rect"):
         if frame.rig is None or click.get("camera") not in frame.rig.cameras:
             return Outcome(message="no such camera in this frame")
         sensor = frame.rig[click["camera"]]
         if source == "camera":
-            fit = assist.fit_camera_click(frame, sensor, (float(click["u"]), float(click["v"])), label)
+            fit = assist.fit_camera_click(frame, sensor, (float(click["u"]), float(click["v"])), label, priors)
         else:
-            fit = assist.fit_camera_rect(frame, sensor, [float(v) for v in click["rect"]], label)
+            fit = assist.fit_camera_rect(frame, sensor, [float(v) for v in click["rect"]], label, priors)
     elif click.get("z") is None:
-        fit = assist.fit_near(frame, (float(click["x"]), float(click["y"])), label, session.guidelines.fit_priors())
+        fit = assist.fit_near(frame, (float(click["x"]), float(click["y"])), label, priors)
     else:
-        fit = assist.fit_at(frame, _seed(session, frame_id, click), label, session.guidelines.fit_priors())
+        fit = assist.fit_at(frame, _seed(session, frame_id, click), label, priors)
     if fit.cuboid is None:
         return Outcome(message=f"no box: {fit.reason or 'no object here'}")
     cub = fit.cuboid.replace(id=new_id(), track_id=session.next_track_id())

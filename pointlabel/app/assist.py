@@ -45,22 +45,12 @@ def interpolate(c0: Cuboid, t0: float, c1: Cuboid, t1: float, t: float) -> Cuboi
     return _interpolate(c0, t0, c1, t1, t)
 
 
-SNAP_RADIUS = 0.5  # metres: a BEV click this close to an object's points fits that object
-
-
 def fit_near(frame, xy, label: str | None = None, priors=None) -> Fit:
-    """Click-to-fit from the BEV (no height): the nearest point above the ground within
-    SNAP_RADIUS of (x, y), so a click on the ground beside or under a car fits the car; else
-    the nearest point of the sweep."""
-    from scipy.spatial import cKDTree
-    ctx = frame.fit_context()
-    obj = ctx.obj_pts
-    if len(obj):
-        tree = frame.cached("obj_tree_xy", lambda: cKDTree(obj[:, :2]))
-        d, i = tree.query(np.asarray(xy, dtype=float)[:2])
-        if d <= SNAP_RADIUS:
-            return fit_at(frame, obj[int(i)], label, priors)
-    return fit_at(frame, frame.nearest_point_xy(xy), label, priors)
+    """Click-to-fit from the BEV (no height): the fitting module snaps the clicked spot on
+    the ground to the object there, so a click on the ground beside or under a car fits the
+    car (fitting.fit.fit_bev_click)."""
+    from pointlabel.fitting.fit import fit_bev_click
+    return _as_fit(fit_bev_click(frame.fit_context(), np.asarray(xy, dtype=float)[:2], label=label, priors=priors))
 
 
 def _as_fit(r) -> Fit:
@@ -68,18 +58,18 @@ def _as_fit(r) -> Fit:
     return Fit(cub, float(r.confidence), r.reason, int(r.n_points))
 
 
-def fit_camera_click(frame, sensor, uv_img, label: str | None = None) -> Fit:
+def fit_camera_click(frame, sensor, uv_img, label: str | None = None, priors=None) -> Fit:
     """Click-to-fit from a camera: uv_img (u, v) pixels of the original image; the points
     under the click are picked along the ray (fitting.camera_fit)."""
     from pointlabel.fitting.camera_fit import fit_from_camera_click
-    return _as_fit(fit_from_camera_click(frame.fit_context(), sensor, uv_img, label=label).fit)
+    return _as_fit(fit_from_camera_click(frame.fit_context(), sensor, uv_img, label=label, priors=priors).fit)
 
 
-def fit_camera_rect(frame, sensor, box_xyxy, label: str | None = None) -> Fit:
+def fit_camera_rect(frame, sensor, box_xyxy, label: str | None = None, priors=None) -> Fit:
     """A cuboid fitted to the points in the frustum of a rectangle drawn in a camera,
     constrained by it (fitting.camera_fit)."""
     from pointlabel.fitting.camera_fit import fit_in_rectangle
-    r = fit_in_rectangle(frame.fit_context(), sensor, box_xyxy, label=label)
+    r = fit_in_rectangle(frame.fit_context(), sensor, box_xyxy, label=label, priors=priors)
     return Fit(None if r.cuboid is None else r.cuboid.replace(status=STATUS_CONFIRMED, source="fit"),
                float(r.fit.confidence), r.fit.reason, int(r.fit.n_points))
 
