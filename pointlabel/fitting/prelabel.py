@@ -47,7 +47,8 @@ def write_proposals(store, frame_id: str, proposals: list[Cuboid],
     """Put a frame's proposals into an AnnotationStore, in one transaction: they replace the
     earlier pre-label proposals of the frame, and none is written over (BEV IoU > 0.1) a box
     already there (confirmed, rejected, or from elsewhere). Returns those written."""
-    existing = store.frame(frame_id, label_set).cuboids
+    frame, seen = store.frame_state(frame_id, label_set)  # the versions this change is based on
+    existing = frame.cuboids
     old = [c for c in existing if c.source == "prelabel" and c.status == STATUS_PROPOSAL]
     old_ids = {c.id for c in old}
     others = [c for c in existing if c.id not in old_ids]
@@ -55,7 +56,8 @@ def write_proposals(store, frame_id: str, proposals: list[Cuboid],
     if others and new:
         iou = bev_iou(cuboids_to_array(new), cuboids_to_array(others))
         new = [c for c, row in zip(new, iou) if row.max() <= 0.1]
-    store.apply(frame_id, upserts=new, deletes=sorted(old_ids), label_set=label_set, author="prelabel")
+    store.apply(frame_id, upserts=new, deletes=sorted(old_ids), label_set=label_set, author="prelabel",
+                expected={i: seen[i] for i in old_ids})  # a proposal someone accepted meanwhile is not deleted
     return new
 
 

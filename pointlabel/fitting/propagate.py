@@ -206,6 +206,7 @@ def propagate_in_store(dataset, store, track_id: int, start: str, end: str,
     step = 1 if i1 > i0 else -1
     frames = ids[i0 + step:i1 + step:step]
     current = [_track_box(store, f, track_id, label_set) for f in frames]
+    seen = {c.id: store.version(c.id, label_set) for c in current if c is not None}  # what the change is based on
     keyframes = [c if c is not None and c.status == STATUS_CONFIRMED else None for c in current]
     poses = getattr(dataset, "poses", None) or {}
     chain = [start] + frames
@@ -217,7 +218,8 @@ def propagate_in_store(dataset, store, track_id: int, start: str, end: str,
     for fid, new, old, key in zip(frames, boxes, current, keyframes):
         if key is None:
             new = new.replace(track_id=track_id, id=new.id if old is None else old.id)
-            store.put(fid, new, label_set=label_set, author="propagate")
+            store.put(fid, new, label_set=label_set, author="propagate",  # refused if changed meanwhile
+                      expected_version=seen.get(new.id, 0))
         out.append((fid, new, key is not None))
     return out
 

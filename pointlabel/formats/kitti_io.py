@@ -63,11 +63,12 @@ def import_kitti_labels(dataset, store, src: str | Path, label_set: str = "defau
         parsed.append(annotations_from_text(_read(f), kitti_calib_of(dataset, f.stem), f.stem, str(f)))
     n_obj = n_dc = 0
     for frame in parsed:
-        old = [a.id for a in store.frame(frame.frame_id, label_set)
-               if (getattr(a, "source", None) or "").startswith(f"{frame.frame_id}.txt:")]
+        stored, seen = store.frame_state(frame.frame_id, label_set)
+        old = [a.id for a in stored if (getattr(a, "source", None) or "").startswith(f"{frame.frame_id}.txt:")]
         keep = {a.id for a in frame}
         store.apply(frame.frame_id, upserts=list(frame), deletes=[i for i in old if i not in keep],
-                    label_set=label_set, author="import-kitti")
+                    label_set=label_set, author="import-kitti",
+                    expected={i: seen[i] for i in [*old, *keep] if i in seen})  # no change meanwhile overwritten
         n_obj += len(frame.cuboids)
         n_dc += len(frame.dontcares)
     return {"frames": len(parsed), "objects": n_obj, "dontcare": n_dc, "skipped": skipped}

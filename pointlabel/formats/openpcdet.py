@@ -97,9 +97,10 @@ def import_openpcdet(dataset, store, src: str | Path, label_set: str = "default"
     skipped = sorted(f for f in frames if f not in known)
     n = 0
     for fid in sorted(f for f in frames if f in known):
-        old = [c.id for c in store.frame(fid, label_set).cuboids
-               if c.source == SOURCE and c.status == STATUS_PROPOSAL]
-        store.apply(fid, upserts=frames[fid], deletes=old, label_set=label_set, author="import-openpcdet")
+        frame, seen = store.frame_state(fid, label_set)
+        old = [c.id for c in frame.cuboids if c.source == SOURCE and c.status == STATUS_PROPOSAL]
+        store.apply(fid, upserts=frames[fid], deletes=old, label_set=label_set, author="import-openpcdet",
+                    expected={i: seen[i] for i in old})  # refused if someone changed one meanwhile
         n += len(frames[fid])
     return {"frames": len(frames) - len(skipped), "proposals": n, "skipped": skipped}
 

@@ -114,6 +114,15 @@ class AnnotationStore:
         return FrameAnnotations.from_annotations(
             str(frame_id), (annotation_from_dict(json.loads(d)) for d, _ in self.frame_versions(frame_id, label_set)))
 
+    def frame_state(self, frame_id: str, label_set: str = DEFAULT_SET) -> tuple[FrameAnnotations, dict[str, int]]:
+        """(the frame's annotations, id -> version) read together: a writer that computes a
+        change from them passes the versions as `expected`, so a change someone made meanwhile
+        is refused (VersionConflict) instead of overwritten."""
+        rows = self.frame_versions(frame_id, label_set)
+        anns = [annotation_from_dict(json.loads(d)) for d, _ in rows]
+        return (FrameAnnotations.from_annotations(str(frame_id), anns),
+                {a.id: v for a, (_, v) in zip(anns, rows)})
+
     def frame_versions(self, frame_id: str, label_set: str = DEFAULT_SET) -> list[tuple[str, int]]:
         """(data JSON, version) of the frame's live annotations, in creation order."""
         return [(r.data, r.version) for r in self._rows(
