@@ -13,6 +13,9 @@ when a store is opened.
 - `history`: every change of every annotation ever made, never rewritten (`before` / `after`).
 - `meta`: dataset settings (up axis, units) and bookkeeping.
 - `qa_review`, `qa_review_log`: review verdicts (pointlabel.qa.review).
+- `users`, `tasks`, `task_events`: team mode (pointlabel.team): accounts with a role, an
+  argon2 password hash and a sha256 token hash; tasks (frames of a dataset assigned to a
+  person) and every state change of a task.
 """
 from __future__ import annotations
 
@@ -102,5 +105,52 @@ qa_review_log = Table(
     Column("reviewer", String),
     Column("ts", Float, nullable=False),
     Column("version", Integer),
+    sqlite_autoincrement=True,
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("role", String, nullable=False),               # admin | labeller | reviewer
+    Column("password_hash", Text),                        # argon2id; None: logs in with the token
+    Column("token_hash", String, nullable=False, unique=True),  # sha256 hex of the API token
+    Column("token_gen", Integer, nullable=False, default=1),    # a reset ends the user's web sessions
+    Column("created_ts", Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+tasks = Table(
+    "tasks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset", String, nullable=False),
+    Column("label_set", String, nullable=False, default="default"),
+    Column("first_frame", String, nullable=False),
+    Column("last_frame", String, nullable=False),
+    Column("frames", Text, nullable=False),               # JSON list of the frame ids
+    Column("assignee", String),
+    Column("state", String, nullable=False),              # todo | in_progress | submitted | accepted | rework
+    Column("comments", Text, nullable=False, default="[]"),  # JSON [{ts, author, state, text}]
+    Column("created_ts", Float, nullable=False),
+    Column("started_ts", Float),
+    Column("submitted_ts", Float),
+    Column("accepted_ts", Float),
+    Column("rework_ts", Float),
+    Column("updated_ts", Float, nullable=False),
+    Index("task_assignee", "dataset", "assignee"),
+    sqlite_autoincrement=True,
+)
+
+task_events = Table(
+    "task_events", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("task", Integer, ForeignKey("tasks.id"), nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("actor", String),
+    Column("from_state", String),
+    Column("to_state", String, nullable=False),
+    Column("assignee", String),
+    Column("comment", Text, nullable=False, default=""),
+    Index("task_events_task", "task"),
     sqlite_autoincrement=True,
 )
