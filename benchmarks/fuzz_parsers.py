@@ -185,6 +185,13 @@ class Scratch:
         (root / "rig.json").write_text(json.dumps(VALID_RIG))
         return root
 
+    def reset_native(self) -> None:
+        """The native dataset's JSON files as valid ones (a target then changes one)."""
+        (self.native / "dataset.json").write_text(json.dumps(
+            {"format": "pointlabel-native", "version": 1, "name": "fuzz", "lidar": "lidar_top"}))
+        (self.native / "rig.json").write_text(json.dumps(VALID_RIG))
+        (self.native / "timestamps.json").unlink(missing_ok=True)
+
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -362,6 +369,7 @@ def _rig_run(text: str, scratch: Scratch):
     from calibration.undistort import pinhole_of
     from pointlabel.datasets.native import NativeDataset
     from pointlabel.formats.kitti_io import kitti_calib_of
+    scratch.reset_native()
     (scratch.native / "rig.json").write_text(text)
     ds = NativeDataset(scratch.native)
     rig = ds.rig("000000")
@@ -399,7 +407,7 @@ def _timestamps_json():
 def _timestamps_run(args, scratch: Scratch):
     from pointlabel.datasets.native import NativeDataset
     text, tolerance = args
-    (scratch.native / "rig.json").write_text(json.dumps(VALID_RIG))
+    scratch.reset_native()
     (scratch.native / "timestamps.json").write_text(text)
     meta = {"format": "pointlabel-native", "version": 1, "name": "fuzz", "lidar": "lidar_top"}
     if tolerance is not None:

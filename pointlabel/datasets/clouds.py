@@ -8,7 +8,8 @@ applies one set of rules to every format:
   is PCL's packed `rgb` (float32 bits) / `rgba` (uint32), or separate red/green/blue
   (uint16 is scaled to 8 bits only when a value exceeds 255: LAS writers use both ranges);
 - points with a non-finite coordinate are dropped first (`'nan'`: their colour bits are NaN
-  too), then points exactly at (0, 0, 0), drivers' "no return" (`'zero'`, unless keep_zero);
+  too), then points beyond `MAX_ABS_COORD_M` (`'far'`), then points exactly at (0, 0, 0),
+  drivers' "no return" (`'zero'`, unless keep_zero);
 - coordinates go to metres (`scale_to_m`, from the LAS CRS; other formats are metres) in
   float64; when any |coordinate| exceeds `RECENTRE_ABOVE_M`, the bounding-box centre,
   rounded to whole metres, is subtracted before the cast to float32 and kept in `offset`.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import struct
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,7 @@ import plyfile
 from pointlabel.datasets import pcd
 from pointlabel.errors import PointlabelError
 
+MAX_ABS_COORD_M = 1e8  # metres from the file's origin: beyond any projected CRS on Earth
 RECENTRE_ABOVE_M = 1e4  # float32 keeps ~1 mm up to here (spacing 2**-10 m at 1e4)
 INTENSITY_NAMES = ("intensity", "scalar_intensity", "reflectance", "scalar_reflectance",
                    "remission", "intensities", "i", "reflectivity")
@@ -95,7 +98,7 @@ def read_pcd(path: str | Path, *, keep_zero: bool = False) -> PointCloud:
     """PCD of any VERSION / DATA kind; an organised cloud keeps its (rows, cols) grid."""
     path = Path(path)
     header, columns = pcd.read_pcd_columns(path)
-    units, scale_to_m = _units_from_comments(header.comments)
+    units, scale_to_m = _units_from_comments(header.comments, path)
     grid = (header.height, header.width) if header.height > 1 else None
     return _assemble(_split_counts(columns), units=units, scale_to_m=scale_to_m, grid=grid,
                      source=path, keep_zero=keep_zero)
@@ -106,7 +109,8 @@ def read_ply(path: str | Path, *, keep_zero: bool = False) -> PointCloud:
     path = Path(path)
     try:
         ply = plyfile.PlyData.read(str(path))
-    except (plyfile.PlyParseError, ValueError, EOFError) as e:
+    except (plyfile.PlyParseError, ValueError, EOFError, struct.error, IndexError,
+            OverflowError) as e:  # a damaged file fails inside plyfile in all these ways
         raise PointlabelError(f"bad PLY: {e}", path) from None
     except OSError as e:
         raise PointlabelError(f"cannot read PLY: {e.strerror or e}", path) from None
@@ -117,7 +121,7 @@ def read_ply(path: str | Path, *, keep_zero: bool = False) -> PointCloud:
     for name in vertices.dtype.names:
         if vertices.dtype[name].kind in "biuf":  # list properties (object) are not per-point
             columns[name.lower()] = vertices[name].astype(vertices.dtype[name].newbyteorder("="))
-    units, scale_to_m = _units_from_comments(ply.comments)
+    units, scale_to_m = _units_from_comments(ply.comments, path)
     return _assemble(columns, units=units, scale_to_m=scale_to_m, source=path,
                      keep_zero=keep_zero)
 
@@ -131,7 +135,8 @@ def read_las(path: str | Path, *, keep_zero: bool = False) -> PointCloud:
             with laspy.open(path) as reader:
                 _check_las_point_count(reader.header, path)
                 las = reader.read()
-        except (laspy.errors.LaspyException, RuntimeError, ValueError, EOFError) as e:
+        except (laspy.errors.LaspyException, RuntimeError, ValueError, EOFError, struct.error,
+                IndexError, OverflowError) as e:  # a damaged file fails inside laspy in all these ways
             raise PointlabelError(f"bad LAS/LAZ: {e}", path) from None
         except OSError as e:
             raise PointlabelError(f"cannot read LAS/LAZ: {e.strerror or e}", path) from None
@@ -164,8 +169,9 @@ def _quiet_laspy():
 
 
 def _check_las_record_counts(path: Path) -> None:
-    """Refuse VLR / EVLR counts the file cannot hold before laspy reads them: laspy loops
-    over a header's `number_of_vlrs` (up to 4 billion) even past the end of the file."""
+    """Refuse offsets and VLR / EVLR counts the file cannot hold before laspy reads them:
+    laspy reads `offset_to_point_data` bytes up front (4 GB for a flipped byte) and loops over
+    a header's `number_of_vlrs` (up to 4 billion) even past the end of the file."""
     try:
         with open(path, "rb") as f:
             head = f.read(247)
@@ -174,6 +180,10 @@ def _check_las_record_counts(path: Path) -> None:
         raise PointlabelError(f"cannot read LAS/LAZ: {e.strerror or e}", path) from None
     if len(head) < 104 or head[:4] != b"LASF":
         return  # laspy says what is wrong
+    offset_to_points = int.from_bytes(head[96:100], "little")
+    if offset_to_points > size:  # laspy would allocate that much before looking further
+        raise PointlabelError(f"bad LAS/LAZ: the header puts the points at byte {offset_to_points}, "
+                              f"beyond the end of the file ({size} bytes)", path)
     n_vlrs = int.from_bytes(head[100:104], "little")
     if n_vlrs * 54 > size:  # a VLR header alone is 54 bytes
         raise PointlabelError(f"bad LAS/LAZ: the header counts {n_vlrs} VLRs, more than the "
@@ -235,7 +245,8 @@ def _wkt_units(wkt: str, path) -> tuple[str, float]:
     match = _WKT_UNIT.search(_drop_wkt_nodes(wkt))
     if match is None:
         return "m", 1.0
-    return _unit_label(match[1], float(match[2])), float(match[2])
+    factor = _unit_factor(match[2], "the CRS's linear unit", path)
+    return _unit_label(match[1], factor), factor
 
 
 def _drop_wkt_nodes(wkt: str) -> str:
@@ -269,12 +280,23 @@ def _geokey_units(keys: dict[int, int], path) -> tuple[str, float]:
     return _GEOTIFF_UNITS[code]
 
 
-def _units_from_comments(comments) -> tuple[str, float]:
+def _units_from_comments(comments, path=None) -> tuple[str, float]:
     """(units, scale_to_m) from our writers' `pointlabel units=` comment, else metres."""
     for comment in comments:
         if match := _UNITS_COMMENT.search(comment):
-            return match[1], float(match[2])
+            return match[1], _unit_factor(match[2], "the units comment's scale_to_m", path)
     return "m", 1.0
+
+
+def _unit_factor(text: str, what: str, path) -> float:
+    """Metres per unit: a plain number in [1e-6, 1e6] (a micrometre to a thousand km)."""
+    try:
+        factor = float(text)
+    except ValueError:
+        factor = math.nan
+    if not 1e-6 <= factor <= 1e6:
+        raise PointlabelError(f"{what} {text[:30]!r} is not metres per unit in [1e-6, 1e6]", path)
+    return factor
 
 
 _UNITS_COMMENT = re.compile(r"pointlabel units=(\S+) scale_to_m=([-+0-9.eE]+)")
@@ -302,7 +324,7 @@ def _assemble(columns: dict[str, np.ndarray], *, source: Path | None, keep_zero:
         raise PointlabelError(f"no {'/'.join(missing)} field (fields: {', '.join(columns)})",
                               source)
     xyz_src = np.stack([columns[axis] for axis in "xyz"], axis=1, dtype=np.float64)
-    keep, dropped = _keep_mask(xyz_src, keep_zero)
+    keep, dropped = _keep_mask(xyz_src, keep_zero, scale_to_m)
     xyz_m = xyz_src[keep]  # a copy: scaled and re-centred in place
     xyz_m *= scale_to_m
     offset = _recentre_offset(xyz_m)
@@ -320,10 +342,16 @@ def _assemble(columns: dict[str, np.ndarray], *, source: Path | None, keep_zero:
         dropped=dropped, source=source)
 
 
-def _keep_mask(xyz: np.ndarray, keep_zero: bool) -> tuple[np.ndarray, dict[str, int]]:
-    """xyz: (N, 3) source frame. Non-finite points first ('nan'), then exact (0, 0, 0) ('zero')."""
+def _keep_mask(xyz: np.ndarray, keep_zero: bool, scale_to_m: float = 1.0) -> tuple[np.ndarray, dict[str, int]]:
+    """xyz: (N, 3) source frame. Non-finite points first ('nan'), then points beyond
+    MAX_ABS_COORD_M ('far': no place on Earth; a broken scale or a damaged record, and
+    float32 could not hold them even re-centred), then exact (0, 0, 0) ('zero')."""
     keep = np.isfinite(xyz).all(axis=1)
     dropped = {"nan": int(len(xyz) - keep.sum())}
+    with np.errstate(over="ignore", invalid="ignore"):
+        far = keep & (np.abs(xyz) * abs(scale_to_m) > MAX_ABS_COORD_M).any(axis=1)
+    keep &= ~far
+    dropped["far"] = int(far.sum())
     if not keep_zero:
         zero = keep & (xyz == 0).all(axis=1)
         keep &= ~zero

@@ -310,3 +310,90 @@ def test_folder_of_scans_skips_links_out(tmp_path, scans_root):
     os.symlink(scans_root / "samp11-utm.pcd", scans / "utm.pcd")
     ds = open_dataset(scans)
     assert ds.frame_ids == ["bunny"] and ds.skipped[0].path.name == "utm.pcd"
+
+
+def _small_las(tmp_path) -> bytearray:
+    import laspy
+    las = laspy.create(point_format=3, file_version="1.2")
+    las.x, las.y, las.z = np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([5.0, 6.0])
+    path = tmp_path / "seed.las"
+    las.write(str(path))
+    return bytearray(path.read_bytes())
+
+
+def test_las_point_offset_beyond_the_file_is_refused_before_laspy_allocates(tmp_path):
+    """Fuzz crasher: a flipped offset_to_point_data made laspy read 4 GB up front (MemoryError)."""
+    data = _small_las(tmp_path)
+    data[96:100] = (0xF0000000).to_bytes(4, "little")
+    (tmp_path / "o.las").write_bytes(bytes(data))
+    with pytest.raises(PointlabelError, match="beyond the end of the file"):
+        read_cloud(tmp_path / "o.las")
+
+
+def test_las_header_cut_inside_laspy_is_our_error(tmp_path):
+    """Fuzz crasher: a header whose version byte says 1.94 made laspy fail with struct.error."""
+    data = _small_las(tmp_path)
+    data[25] = 94  # minor version: laspy reads a 1.4 header from a 1.2 file (struct.error)
+    (tmp_path / "v.las").write_bytes(bytes(data))
+    with pytest.raises(PointlabelError, match="bad LAS/LAZ: unpack requires"):
+        read_cloud(tmp_path / "v.las")
+
+
+def test_las_with_a_broken_scale_drops_far_points_never_non_finite(tmp_path):
+    """Fuzz crasher: a scale of -1e37 gave float32 coordinates of -inf."""
+    data = _small_las(tmp_path)
+    data[131:139] = np.array([-1e37], "<f8").tobytes()  # x scale factor
+    (tmp_path / "s.las").write_bytes(bytes(data))
+    cloud = read_cloud(tmp_path / "s.las")
+    assert np.isfinite(cloud.xyz).all() and cloud.dropped.get("far") == 2 and len(cloud.xyz) == 0
+
+
+def test_pcd_double_coordinates_beyond_the_earth_are_dropped(tmp_path):
+    from pointlabel.datasets import pcd
+    xyz = np.array([[1e300, 0, 0], [-1e300, 0, 0], [1.0, 2.0, 3.0]])
+    pcd.write_pcd_columns(tmp_path / "f.pcd", {"x": xyz[:, 0], "y": xyz[:, 1], "z": xyz[:, 2]}, "binary")
+    cloud = read_cloud(tmp_path / "f.pcd")
+    assert np.isfinite(cloud.xyz).all() and cloud.dropped == {"far": 2} and len(cloud.xyz) == 1
+
+
+@pytest.mark.parametrize("scale", ["1e", "1e400", "0", "-1", "1e9"])
+def test_bad_units_comment_is_our_error(tmp_path, scale):
+    (tmp_path / "u.pcd").write_text(f"# pointlabel units=mm scale_to_m={scale}\n" + PCD_HEAD
+                                    + "WIDTH 1\nPOINTS 1\nDATA ascii\n1 2 3\n")
+    with pytest.raises(PointlabelError, match="metres per unit"):
+        read_cloud(tmp_path / "u.pcd")
+
+
+def test_kitti_export_refuses_a_class_that_is_not_one_ascii_word(kitti_root):
+    """Fuzz crasher: the API accepts the label '\u0663'; KITTI export wrote a line it refuses."""
+    from calibration.kitti_calib import read_kitti_calib as read
+    from pointlabel.formats.kitti_label import frame_to_lines
+    from pointlabel.model import Cuboid, FrameAnnotations
+    calib = read(kitti_root / "calib" / "000008.txt")
+    cam2 = calib.to_rig({2: (1242, 375)})["image_2"]
+    for label in ("\u0663", "Traffic cone"):
+        frame = FrameAnnotations.from_annotations("000008", [Cuboid((10, 0, -0.8), (4, 1.6, 1.5), 0.0, label=label)])
+        with pytest.raises(PointlabelError, match="cannot be a KITTI type"):
+            frame_to_lines(frame, calib.T_rect_from_lidar, cam2)
+    odd = Cuboid((10, 0, -0.8), (4, 1.6, 1.5), 0.0, attributes={"occluded": "x"})
+    line = frame_to_lines(FrameAnnotations.from_annotations("000008", [odd]), calib.T_rect_from_lidar, cam2)[0]
+    assert parse_label_line(line).occluded == 3  # unknown
+
+
+PLY_HEAD = ("ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nproperty float y\nproperty double z\n"
+            "property uchar red\nproperty uchar green\nproperty uchar blue\nelement face 1\n"
+            "property list uchar int vertex_indices\nend_header\n")
+
+
+def test_ply_list_length_beyond_its_type_is_our_error(tmp_path):
+    """Fuzz crasher: plyfile raised OverflowError for a list of 330 items counted in a uchar."""
+    (tmp_path / "l.ply").write_text(PLY_HEAD + "1 2 3 10 20 30\n4 5 6 1 2 3\n330 1 1\n")
+    with pytest.raises(PointlabelError, match="bad PLY"):
+        read_cloud(tmp_path / "l.ply")
+
+
+def test_ply_double_coordinates_beyond_the_earth_are_dropped(tmp_path):
+    """Fuzz crasher: a double z of -1.4e306 became -inf in float32."""
+    (tmp_path / "d.ply").write_text(PLY_HEAD + "1 2 -1.4e306 10 20 30\n4 5 6 1 2 3\n3 0 1 1\n")
+    cloud = read_cloud(tmp_path / "d.ply")
+    assert np.isfinite(cloud.xyz).all() and cloud.dropped == {"far": 1} and len(cloud.xyz) == 1
