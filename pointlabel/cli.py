@@ -13,7 +13,7 @@ from calibration.errors import CalibrationError
 from pointlabel import __version__
 from pointlabel.errors import PointlabelError
 
-COMMAND_MODULES = ("core", "demo", "fitting", "serve", "qa", "bench", "batch", "pointlabels", "refine", "privacy", "interchange", "history")
+COMMAND_MODULES = ("core", "demo", "fitting", "serve", "qa", "bench", "batch", "pointlabels", "refine", "privacy", "interchange", "history", "team")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -98,6 +98,9 @@ def document(max_body: int, bearer: bool = False) -> dict:
     """The OpenAPI document; `max_body`: the largest body accepted (bytes); `bearer`: accounts
     are configured (every operation needs `Authorization: Bearer <token>`, 401 without)."""
     doc = _document(max_body)
+    from pointlabel.team.api import openapi_paths, openapi_schemas  # the team routes (issue 14)
+    doc["paths"].update(openapi_paths())
+    doc["components"]["schemas"].update(openapi_schemas())
     if bearer:
         doc["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
         doc["security"] = [{"bearer": []}]

@@ -80,7 +80,7 @@ def api_blueprint(session, max_body: int = MAX_BODY, authenticate=None) -> Bluep
 
     @bp.before_request
     def authenticated():
-        g.api_user = None
+        g.api_user = getattr(g.get("pointlabel_user"), "name", None)  # team mode's guard (team/auth.py)
         if authenticate is None or request.endpoint == f"{bp.name}.openapi_json" or request.method == "OPTIONS":
             return None
         header = request.headers.get("Authorization", "")

@@ -15,6 +15,7 @@ from pointlabel.app.paint import register as register_paint
 from pointlabel.app.config import DEFAULT_CLASSES, AppConfig, PointBudget
 from pointlabel.app.layout import build_layout, initial_frame_index
 from pointlabel.api import register_api
+from pointlabel.team.web import register as register_team
 from pointlabel.app.session import AppSession
 from pointlabel.qa.guidelines import default_guidelines
 
@@ -58,6 +59,7 @@ def create_app(dataset, store, config: AppConfig | None = None, *, classes=None,
     register_endpoints(app.server, session)
     register_paint(app.server, session)  # /pointlabels (point-wise labels, js/src/paint.js)
     register_api(app.server, session)  # /api/v1 (pointlabel.api)
+    register_team(app.server, session)  # accounts, login, tasks, review API, team page (pointlabel.team)
     enable_gzip(app.server)
     app.pointlabel_session = session
     return app

@@ -154,7 +154,7 @@ class AppSession:
         upserts, deletes = list(upserts), list(deletes)
         if upserts or deletes:
             self.store.apply(frame_id, upserts=upserts, deletes=deletes, label_set=self.label_set,
-                             author=self.config.author, expected=expected, client=client)
+                             author=self.author_for(frame_id), expected=expected, client=client)
             self._note_tracks(upserts)
         return self.page_state(frame_id)
 
@@ -163,9 +163,15 @@ class AppSession:
         """Apply `fn` to the STORED annotation, atomically and serialised with every other
         writer (key nudges: none is lost, whatever the page showed) -> the page state of
         `frame_id`. One change, one undo step of `client`."""
-        new, _, _ = self.store.update(annotation_id, fn, self.label_set, author=self.config.author, client=client)
+        new, _, _ = self.store.update(annotation_id, fn, self.label_set, author=self.author_for(frame_id), client=client)
         self._note_tracks([new])
         return self.page_state(frame_id)
+
+    def author_for(self, frame_id: str) -> str | None:
+        """Who a change of `frame_id` is recorded under: the signed-in user when team mode's
+        `edit_gate` is set (it raises when they may not edit the frame), else config.author."""
+        gate = getattr(self, "edit_gate", None)
+        return gate(frame_id) if gate else self.config.author
 
     def for_client(self, client: str | None, state: dict | None = None) -> "ClientView":
         """This session as one browser tab (or API client) sees it: its commits are `client`'s

@@ -30,6 +30,9 @@ def register(sub) -> None:
     p.add_argument("--auth-token", default=os.environ.get("POINTLABEL_AUTH_TOKEN"), metavar="TOKEN",
                    help="require this token on every request (needed for a --host other than loopback; "
                         "default: $POINTLABEL_AUTH_TOKEN)")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="serve with gunicorn: N worker processes (each with its own frame cache; everything "
+                        "else is in the database). Default: one process (Flask's threaded server)")
     p.set_defaults(func=cmd_serve)
 
 
@@ -49,6 +52,10 @@ def cmd_serve(args) -> int:
     if args.point_budget:
         from pointlabel.app.config import PointBudget
         options["budget"] = PointBudget(view3d=args.point_budget)
+    if args.workers:
+        from pointlabel.team.serving import serve_workers
+        store.close()  # the workers open their own connections after the fork
+        return serve_workers(args, dataset, options)
     serve(dataset, store, host=args.host, port=args.port, debug=args.debug, allowed_hosts=args.allowed_host,
           max_body_mb=args.max_body_mb, auth_token=args.auth_token, **options)
     return 0

@@ -1,0 +1,95 @@
+"""`pointlabel serve --workers N` (gunicorn, pointlabel.app.wsgi), and a served app in a
+subprocess with accounts for tests, benchmarks and the simulated day."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from pointlabel.api.client import ApiClient, ServerProcess
+from pointlabel.errors import PointlabelError
+
+
+def serve_workers(args, dataset, options: dict) -> int:
+    from pointlabel.app.wsgi import ENV_DATASET, ENV_DB, ENV_SERVE, run_gunicorn
+    if not 1 <= args.workers <= 64:
+        raise PointlabelError("--workers must be from 1 to 64")
+    opts = {"label_set": options["label_set"], "classes": options.get("classes"), "guidelines": args.guidelines,
+            "point_budget": args.point_budget, "host": args.host, "allowed_hosts": args.allowed_host,
+            "max_body_mb": args.max_body_mb, "auth_token": args.auth_token}
+    os.environ[ENV_DATASET] = str(dataset.root)
+    if args.db:
+        os.environ[ENV_DB] = str(args.db)
+    os.environ[ENV_SERVE] = json.dumps(opts)
+    print(f"pointlabel: {dataset.root} with {args.workers} gunicorn workers; open http://{args.host}:{args.port}/",
+          flush=True)
+    run_gunicorn(args.host, args.port, args.workers)
+    return 0
+
+
+class TeamServer(ServerProcess):
+    """`pointlabel serve` in a subprocess whose readiness is checked with `token` (accounts
+    exist: an anonymous request gets 401). `workers`: gunicorn worker processes (0: one process)."""
+
+    def __init__(self, dataset, db, token: str | None = None, workers: int = 0, **kw):
+        extra = list(kw.pop("extra_args", ()))
+        if workers:
+            extra += ["--workers", str(workers)]
+        super().__init__(dataset, db, extra_args=extra, **kw)
+        self.token = token
+        self.workers = workers
+
+    def start(self, timeout: float = 180.0) -> "TeamServer":
+        cmd = [sys.executable, "-m", "pointlabel.cli", "serve", self.dataset, "--db", self.db,
+               "--port", str(self.port), *self.extra_args]
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                tail = self.log.read_text()[-2000:] if self.log and self.log.exists() else ""
+                raise PointlabelError(f"the server exited with status {self.proc.returncode}: {tail}")
+            try:
+                if ApiClient(self.url, token=self.token, timeout=5).request("GET", "/frames").status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.kill()
+        raise PointlabelError(f"the server did not answer within {timeout:.0f} s")
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers (children of the master)."""
+        if self.proc is None:
+            return []
+        try:
+            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True,
+                                 text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            return []
+        return [int(x) for x in out.split()]
+
+    def kill(self) -> None:
+        import signal
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the master and its workers
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        import signal
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # any worker left behind
+            except (ProcessLookupError, PermissionError):
+                pass
