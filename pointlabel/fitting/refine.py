@@ -52,7 +52,7 @@ def rts_smooth(t: np.ndarray, z: np.ndarray, meas_sigma, accel_sigma: float) -> 
     H = np.array([[1.0, 0.0]])
     xs_f, Ps_f, xs_p, Ps_p, Fs = [], [], [], [], []
     x = np.vstack([z[0], np.zeros(z.shape[1])])  # (2, d): value and rate
-    P = np.diag([r[0], 100.0])
+    P = np.diag([r[0], 1e6])  # the rate: unknown
     for k in range(n):
         if k:
             dt = max(t[k] - t[k - 1], 1e-6)

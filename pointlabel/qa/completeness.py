@@ -98,9 +98,10 @@ def not_an_object(pts_lidar: np.ndarray, height: np.ndarray) -> bool:
     if len(pts_lidar) < 10:
         return False
     linearity, planarity, normal_z, axis_z, thickness = shape_of(pts_lidar)
-    if np.ptp(height) < 0.3 or (planarity > 0.5 and normal_z > 0.8):
+    sheet = linearity < 0.95 and thickness < SHEET_THICKNESS  # flat, and not a line
+    if np.ptp(height) < 0.3 or (sheet and normal_z > 0.8):
         return True  # a horizontal sheet: ground, a kerb, a raised pavement
-    if planarity > 0.5 and normal_z < 0.3 and thickness < 0.06:
+    if sheet and normal_z < 0.3:
         return True  # a thin vertical sheet: a wall, a fence, a hoarding
     width = np.ptp(pts_lidar[:, :2] - pts_lidar[:, :2].mean(axis=0), axis=0).max()
     if linearity > 0.9 and axis_z > 0.9 and width < 0.35:
@@ -110,6 +111,7 @@ def not_an_object(pts_lidar: np.ndarray, height: np.ndarray) -> bool:
     return len(pts_lidar) >= FOLIAGE_MIN_RETURNS and roughness(pts_lidar) > FOLIAGE_ROUGHNESS
 
 
+SHEET_THICKNESS = 0.06  # m: flatter than this is a wall or the ground (a vehicle's side is not)
 FOLIAGE_MIN_RETURNS = 60  # sparser clusters are rough at their edges whatever they are
 FOLIAGE_ROUGHNESS = 0.12  # m
 

@@ -126,3 +126,26 @@ def test_the_default_guidelines_file_is_a_starting_point(native, capsys, tmp_pat
                      "--guidelines", tmp_path / "g.json")
     too_long = [f for f in json.loads(out) if f["check"] == "size_implausible"]
     assert rc == 1 and too_long and all(f["label"] == "Car" for f in too_long)
+
+
+def test_guidelines_fit_estimates_class_sizes_that_fitting_and_checks_read(native, capsys, tmp_path):
+    root, db, _ = native
+    rc, _, err = run(capsys, "guidelines", "fit", root, "--set", "reference", "--out", tmp_path / "fitted.json")
+    assert rc == 0
+    g = json.loads((tmp_path / "fitted.json").read_text())
+    car = g["classes"]["Car"]
+    # the synthetic sequence's cars are 4.2 and 4.5 m long, 1.8 wide, 1.5 high
+    assert 4.2 <= car["size"]["typical"][0] <= 4.5 and car["fit"]["typical"][1] == pytest.approx(1.8)
+    assert car["size"]["min"][0] <= 4.2 and car["size"]["max"][0] >= 4.5  # every label inside
+    assert g["classes"]["Tram"] == json.loads(run(capsys, "guidelines")[1])["classes"]["Tram"]  # no labels: kept
+    # the checks read it: a 3.4 m car is now too short for this project's cars
+    from pointlabel.qa.guidelines import default_guidelines, load_guidelines
+    fitted = load_guidelines(tmp_path / "fitted.json")
+    assert fitted.size_priors()["Car"].min[0] > 3.4 > default_guidelines().size_priors()["Car"].min[0]
+    assert fitted.fit_priors()["Car"].typical == tuple(car["fit"]["typical"])
+    # and the fitting CLI takes it
+    rc, out, _ = run(capsys, "fit", root, "--frame", "000004", "--seed=0,0,0", "--guidelines", tmp_path / "fitted.json",
+                     "--label", "Car", "--json")
+    assert rc in (0, 1)
+    assert run(capsys, "guidelines", "fit")[0] == 2  # no dataset: a clear error
+    assert run(capsys, "guidelines", "fit", root, "--set", "nosuchset", "--db", db)[0] == 2

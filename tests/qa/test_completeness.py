@@ -36,3 +36,44 @@ def test_kitti_missed_objects_lie_in_the_camera_view(kitti_root):
     for f in found:
         _, _, valid = ds.rig(f.frame)["image_2"].project_lidar(np.array([f.location]))
         assert valid[0], f
+
+
+def _ray_grid(az_deg, el_deg, range_of):
+    """Returns of a 64-beam-like grid of rays (0.2 deg x 0.4 deg) over the given spans, each
+    at range_of(az, el) (radians) metres; LiDAR frame."""
+    az, el = np.meshgrid(np.radians(np.arange(*az_deg, 0.2)), np.radians(np.arange(*el_deg, 0.4)))
+    az, el = az.ravel(), el.ravel()
+    r = range_of(az, el)
+    return np.column_stack([r * np.cos(el) * np.cos(az), r * np.cos(el) * np.sin(az), r * np.sin(el)])
+
+
+def test_walls_poles_ground_and_foliage_are_no_objects_by_shape(kitti_root):
+    from pointlabel.datasets.kitti import KittiDataset
+    from pointlabel.geometry.boxes import count_points_in_boxes, cuboids_to_array, points_in_cuboid_mask
+    from pointlabel.qa.completeness import not_an_object, roughness
+    rng = np.random.default_rng(0)
+    ground_z = -1.73
+
+    def height(p):
+        return p[:, 2] - ground_z
+    # real objects: KITTI's best-seen car and pedestrian (their returns above the ground)
+    ds = KittiDataset(kitti_root)
+    for fid, label in (("000008", "Car"), ("000000", "Pedestrian")):
+        xyz = ds.load_cloud(fid).xyz.astype(float)
+        boxes = [c for c in ds.reference(fid).cuboids if c.label == label]
+        best = boxes[int(np.argmax(count_points_in_boxes(xyz, cuboids_to_array(boxes))))]
+        own = xyz[points_in_cuboid_mask(xyz, best)]
+        own = own[own[:, 2] > own[:, 2].min() + 0.25]
+        assert not not_an_object(own, own[:, 2] - own[:, 2].min() + 0.25), (fid, label, roughness(own))
+    # a wall (a thin vertical sheet), a pole, a raised pavement (a flat horizontal sheet)
+    wall = np.column_stack([rng.uniform(10, 14, 800), np.full(800, 6.0) + rng.normal(0, 0.01, 800),
+                            rng.uniform(ground_z, ground_z + 2.0, 800)])
+    pole = np.column_stack([rng.normal(8.0, 0.05, 200), rng.normal(5.0, 0.05, 200), rng.uniform(ground_z, ground_z + 3.5, 200)])
+    pavement = np.column_stack([rng.uniform(5, 9, 500), rng.uniform(-6, -4, 500), np.full(500, ground_z + 0.15)])
+    for clutter in (wall, pole, pavement):
+        assert not_an_object(clutter, height(clutter))
+    # seen by a grid of rays: a bush returns from all through its depth, a surface does not
+    bush = _ray_grid((-20, -12), (-6, 0), lambda az, el: 12.0 + rng.uniform(0, 1.5, az.shape))
+    panel = _ray_grid((-20, -12), (-6, 0), lambda az, el: 12.0 / np.cos(az + np.radians(16)))
+    assert roughness(bush) > 0.12 and roughness(panel) < 0.05
+    assert not_an_object(bush, height(bush) - height(bush).min() + 0.3)

@@ -1,0 +1,112 @@
+"""Label vs its points, on real KITTI frames read in place: KITTI's own boxes pass; a box
+moved, turned, lifted or resized is an error that says what to do; a sparse far box is at most
+a warning; and the face measurements themselves (hypothesis)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pointlabel.geometry.boxes import count_points_in_boxes, cuboids_to_array
+from pointlabel.model import FrameAnnotations
+from pointlabel.qa.checks import check_frame
+from pointlabel.qa.faults import FAULTS, POINT_CHECKS, run_study
+from pointlabel.qa.frames import FrameInput
+from pointlabel.qa.point_checks import _face_offsets
+
+FRAME = "000008"
+
+
+@pytest.fixture(scope="module")
+def kitti(kitti_root):
+    from pointlabel.datasets.kitti import KittiDataset
+    ds = KittiDataset(kitti_root)
+    xyz = ds.load_cloud(FRAME).xyz
+    ref = ds.reference(FRAME)
+    counts = count_points_in_boxes(xyz, cuboids_to_array(ref.cuboids))
+    return ds, xyz, ref, counts
+
+
+def _point_findings(kitti, replace=None):
+    ds, xyz, ref, _ = kitti
+    cubs = tuple(replace if replace is not None and c.id == replace.id else c for c in ref.cuboids)
+    found = check_frame(FrameInput(FRAME, FrameAnnotations(FRAME, cubs), xyz, ds.rig(FRAME)))
+    return [f for f in found if f.check in POINT_CHECKS]
+
+
+def _dense_car(kitti, rank=0):
+    _, _, ref, counts = kitti
+    order = np.argsort(-counts)
+    cars = [ref.cuboids[i] for i in order if ref.cuboids[i].label == "Car"]
+    return cars[rank]
+
+
+def test_kitti_boxes_agree_with_their_points(kitti):
+    assert [f for f in _point_findings(kitti) if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("shift along 1.5 m", ("move it", "along its length")),
+    ("sink 0.5 m", ("move it 0.", "up")),
+    ("lift 0.5 m", ("move it 0.", "down")),
+    ("h -40 %", ("taller",)),
+    ("turn 90 deg", ()),
+])
+def test_a_broken_box_is_an_error_that_says_what_to_do(kitti, kind, words):
+    car = _dense_car(kitti, rank=1)  # 000008's second best-seen car: whole, 8 m away
+    broken = FAULTS[kind](car, 1.0)
+    mine = [f for f in _point_findings(kitti, broken) if f.annotation == car.id and f.severity == "error"]
+    assert mine, kind
+    assert any(all(w in f.message for w in words) for f in mine), [f.message for f in mine]
+
+
+def test_the_move_it_asks_for_is_about_the_shift(kitti):
+    car = _dense_car(kitti, rank=1)
+    for d in (1.0, -1.0):
+        moved = car.replace(center=np.add(car.center, d * np.array([np.cos(car.yaw), np.sin(car.yaw), 0.0])))
+        (f,) = [f for f in _point_findings(kitti, moved) if f.annotation == car.id and f.check == "points_misfit"]
+        assert ("back" if d > 0 else "forward") in f.message  # the points lie behind / ahead of the box
+        assert 0.4 <= f.value <= 1.3  # seen from one end: at least the part of the shift it shows
+
+
+def test_a_sparse_far_box_is_never_an_error(kitti_root):
+    from pointlabel.datasets.kitti import KittiDataset
+    ds = KittiDataset(kitti_root)
+    sparse = 0
+    for fid in ("000001", "000006", "000009"):
+        xyz, ref = ds.load_cloud(fid).xyz, ds.reference(fid)
+        counts = count_points_in_boxes(xyz, cuboids_to_array(ref.cuboids))
+        for c, n in zip(ref.cuboids, counts):
+            if n >= 25:
+                continue
+            sparse += 1
+            moved = c.replace(center=np.add(c.center, [1.5, 0.0, 0.0]))
+            cubs = tuple(moved if x.id == c.id else x for x in ref.cuboids)
+            found = check_frame(FrameInput(fid, FrameAnnotations(fid, cubs), xyz))  # no camera: points only
+            assert not [f for f in found if f.annotation == c.id and f.severity == "error"], (fid, c.label, n)
+    assert sparse >= 4
+
+
+def test_the_fault_study_counts_found_faults_and_false_alarms(kitti):
+    ds = kitti[0]
+    from pointlabel.labelsets import ReferenceSet
+    result = run_study(ds, ReferenceSet(ds), frame_ids=[FRAME], kinds=["shift along 1.5 m", "turn 180 deg"])
+    rows = {r.kind: r for r in result.rows}
+    assert rows["shift along 1.5 m"].n >= 4 and rows["shift along 1.5 m"].rate >= 0.75
+    assert rows["turn 180 deg"].rate == 1.0  # the file's own observation angle disagrees
+    assert result.clean_errors == 0 and result.clean_n == rows["turn 180 deg"].n
+    assert "clean (false alarm)" in result.table()
+
+
+@settings(max_examples=60, deadline=None)
+@given(length=st.floats(2.0, 6.0), label_length=st.floats(2.0, 6.0), shift=st.floats(-1.0, 1.0))
+def test_face_offsets_measure_how_far_points_reach_past_each_face(length, label_length, shift):
+    # points filling [shift - L/2, shift + L/2] along x, a label box of length label_length at 0
+    x = np.linspace(shift - length / 2, shift + length / 2, 400)
+    obj = np.column_stack([x, np.zeros_like(x), np.tile(np.linspace(-0.5, 0.5, 8), 50)])
+    half = np.array([label_length / 2, 1.0, 0.75])
+    lo, hi = _face_offsets(obj, obj, half, 0, link=0.3)
+    step = length / 399 * 10  # the outermost 1 % are left out (of the fewer points past a face)
+    assert lo == pytest.approx(-half[0] - (shift - length / 2), abs=step + 1e-9)
+    assert hi == pytest.approx(shift + length / 2 - half[0], abs=step + 1e-9)
