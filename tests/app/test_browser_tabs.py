@@ -149,3 +149,22 @@ def test_undo_in_one_tab_never_reverts_the_other_tabs_edit(tmp_path, serve_app, 
     finally:
         tab_b.front().d.close()
         tab_a.front()
+
+
+def test_one_tab_is_one_client_for_keys_and_buttons(tmp_path, serve_app, page):
+    """A key nudge (sent by the canvas) and the undo button (a Dash callback) act as the same
+    client: the button undoes the nudge, and the History panel marks the nudge as this tab's."""
+    session, app, car, _ = _two_boxes(tmp_path)
+    tab = Tab(page, serve_app(app).url + f"?frame={FRAME}", new=False)
+    tab.select("Car")
+    page.wait("var c = window.pointlabelCanvas; return c && c.hub.selection && c.hub.selection.id === arguments[0]"
+              " && c.hub.state && c.hub.state.frame === arguments[1]", 60, "the canvas holding the selection",
+              car.id, FRAME)
+    page.press("w")
+    page.wait_until(lambda: session.annotations(FRAME).get(car.id).center[0] > 12.0, what="the nudge stored")
+    first = page.wait("var r = document.querySelector('#history-list .history-row'); "
+                      "return r && r.innerText.indexOf('v2') >= 0 && r.innerText", what="the nudge in the History panel")
+    assert "(you)" in first and "moved" in first, first
+    page.click("undo-btn")
+    page.wait_until(lambda: session.annotations(FRAME).get(car.id).center[0] == 12.0, what="the nudge undone")
+    assert page.errors() == []

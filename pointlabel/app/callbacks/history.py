@@ -33,21 +33,9 @@ def trail(session, state: dict | None, selection: dict | None, me: str | None) -
     return panel.rows(items, me, subject)
 
 
-# One id per tab for both ways an edit reaches the server (Dash callbacks, and the canvas'
-# edit queue, which makes its own at load): the page's client store takes the canvas' id.
-ADOPT_CANVAS_CLIENT = """
-function(_path, mine) {
-    var c = window.pointlabelCanvas;
-    var theirs = c && c.hub && c.hub.client;
-    return (theirs && theirs !== mine) ? theirs : window.dash_clientside.no_update;
-}"""
-
-
 def register(app, session) -> None:
+    # the page's client id (ids.CLIENT) is also the canvas' (its edit queue is configured with it)
     tab = session.for_client  # this page's view of the session
-
-    app.clientside_callback(ADOPT_CANVAS_CLIENT, Output(ids.CLIENT, "data"), Input(ids.URL, "pathname"),
-                            State(ids.CLIENT, "data"))
 
     @app.callback(STATE, STATUS, SLIDER, Input(ids.UNDO_BTN, "n_clicks"), FRAME, *TAB, prevent_initial_call=True)
     def undo(_n, index, client, page):
