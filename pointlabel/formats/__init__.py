@@ -54,13 +54,16 @@ def _redactor(dataset, store, labels, redact: bool):
 
 
 def _export_openlabel(dataset, store, args):
+    from pointlabel.formats.atomic import export_file
     from pointlabel.formats.openlabel import export_openlabel
-    return export_openlabel(dataset, _labels(dataset, store, args.set), args.out)
+    return export_file(lambda a: export_openlabel(dataset, _labels(dataset, store, a.set), a.out), args, "openlabel.json")
 
 
 def _export_nuscenes(dataset, store, args):
+    from pointlabel.formats.atomic import export_folder
     from pointlabel.formats.nuscenes import export_nuscenes
-    return export_nuscenes(dataset, _labels(dataset, store, args.set), args.out)
+    return export_folder(lambda a: export_nuscenes(dataset, _labels(dataset, store, a.set), a.out), args,
+                         {"v1.0-*", "maps", "samples", "sweeps"}, "nuscenes")
 
 
 def _export_pointwise(fmt):
@@ -71,10 +74,12 @@ def _export_pointwise(fmt):
 
 
 def _export_semantickitti(dataset, store, args):
+    from pointlabel.formats.atomic import export_folder
     from pointlabel.formats.semantickitti import export_semantickitti
     from pointlabel.pointlabels.storage import PointLabelStore
-    return export_semantickitti(dataset, _labels(dataset, store, args.set), PointLabelStore.for_store(store),
-                                args.out, args.set)
+    return export_folder(lambda a: export_semantickitti(dataset, _labels(dataset, store, a.set),
+                                                        PointLabelStore.for_store(store), a.out, a.set),
+                         args, {"labels", "classes.yaml"}, "semantickitti")
 
 
 IMPORTERS = {"kitti": _import_kitti, "openpcdet": _import_openpcdet, "semantickitti": _import_semantickitti,

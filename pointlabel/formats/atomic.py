@@ -29,7 +29,7 @@ from pathlib import Path
 from pointlabel.errors import PointlabelError
 
 MARKER = ".pointlabel-export.json"
-_TEMP = re.compile(r"^\..+\.pointlabel-(tmp|old)-(\d+)-[0-9a-f]+$")
+_TEMP = re.compile(r"^\..+\.pointlabel-(tmp|old)-(\d+)-[0-9a-f]+(\.[A-Za-z0-9]+)?$")
 _RENAME_EXCHANGE = 2
 
 
@@ -57,8 +57,11 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     prefix = f".{target.name}.pointlabel-"
     for p in parent.iterdir():
         m = _TEMP.match(p.name)
-        if p.name.startswith(prefix) and m and not _alive(int(m[2])) and p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
+        if p.name.startswith(prefix) and m and not _alive(int(m[2])) and not p.is_symlink():
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
             removed.append(p)
     return removed
 
@@ -155,6 +158,27 @@ def atomic_folder(target: str | Path, expected: set[str], meta: dict | None = No
         raise
 
 
+@contextmanager
+def atomic_file(target: str | Path):
+    """Yield a temporary path beside `target` (same suffix); on a clean exit it replaces
+    `target` in one rename, on an exception it is removed."""
+    target = Path(target).absolute()
+    if target.is_dir():
+        raise PointlabelError("output is a folder; give a file name", target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
+    tmp = target.parent / f".{target.name}.pointlabel-tmp-{os.getpid()}-{secrets.token_hex(4)}{target.suffix}"
+    try:
+        yield tmp
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def _carry_over(target: Path, tmp: Path, patterns: tuple[str, ...]) -> None:
     if not patterns or not target.is_dir():
         return
@@ -176,3 +200,35 @@ def _install(tmp: Path, target: Path, tag: str) -> None:
         os.rename(tmp, target)
         shutil.rmtree(old, ignore_errors=True)
     _fsync_dir(target.parent)
+
+
+def _renamed(value, tmp: Path, final: Path):
+    """A result (dict / list / str) with paths inside `tmp` named as they are after the rename."""
+    if isinstance(value, dict):
+        return {k: _renamed(v, tmp, final) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, tmp, final) for v in value]
+    if isinstance(value, str) and value.startswith(str(tmp)):
+        return str(final) + value[len(str(tmp)):]
+    return value
+
+
+def export_folder(run, args, expected: set[str], fmt: str):
+    """Run a registry exporter `run(args)` into a temporary folder that becomes `args.out`
+    (atomic_folder); its result names the final paths."""
+    from argparse import Namespace
+    final = Path(args.out).absolute()
+    with atomic_folder(final, expected | {MARKER}, {"format": fmt}) as tmp:
+        result = run(Namespace(**{**vars(args), "out": str(tmp)}))
+    return _renamed(result, tmp, final)
+
+
+def export_file(run, args, default_name: str):
+    """Run a registry exporter that writes one file (`args.out` is the file, or a folder to
+    hold `default_name`) through atomic_file."""
+    from argparse import Namespace
+    out = Path(args.out)
+    final = (out / default_name if out.is_dir() or not out.suffix else out).absolute()
+    with atomic_file(final) as tmp:
+        result = run(Namespace(**{**vars(args), "out": str(tmp)}))
+    return _renamed(result, tmp, final)

@@ -207,3 +207,59 @@ def test_export_killed_at_random_moments_is_never_partial(kitti_root, tmp_path):
     print(f"\nexport writes from {start:.2f} s to {total:.2f} s; kills: {outcomes}; "
           f"{killed_mid_write} left a temporary folder")
     assert killed_mid_write >= 5  # most kills really landed while files were being written
+
+
+# -- the other exporters, through the registry's wrappers -------------------------------------
+def test_export_folder_wrapper_is_atomic_and_names_final_paths(tmp_path):
+    from argparse import Namespace
+
+    from pointlabel.formats.atomic import export_folder
+
+    def good(a):
+        (Path(a.out) / "labels").mkdir()
+        (Path(a.out) / "labels" / "000000.label").write_bytes(b"\0" * 8)
+        return {"labels": str(Path(a.out) / "labels")}
+
+    def bad(a):
+        (Path(a.out) / "labels").mkdir()
+        (Path(a.out) / "labels" / "000000.label").write_bytes(b"half")
+        raise PointlabelError("frame 000001 has no cloud")
+
+    out = tmp_path / "sk"
+    result = export_folder(good, Namespace(out=str(out)), {"labels", "classes.yaml"}, "semantickitti")
+    assert result == {"labels": str(out.absolute() / "labels")}
+    before = tree(out)
+    with pytest.raises(PointlabelError):
+        export_folder(bad, Namespace(out=str(out)), {"labels", "classes.yaml"}, "semantickitti")
+    assert tree(out) == before and leftovers(tmp_path) == []
+
+
+def test_export_file_wrapper_replaces_in_one_rename(tmp_path):
+    from argparse import Namespace
+
+    from pointlabel.formats.atomic import export_file
+
+    def write(text):
+        def run(a):
+            Path(a.out).write_text(text)
+            if text == "boom":
+                raise PointlabelError("invalid document")
+            return {"file": a.out}
+        return run
+
+    folder = tmp_path / "ol"
+    folder.mkdir()
+    assert export_file(write("one"), Namespace(out=str(folder)), "openlabel.json")["file"] == str(folder / "openlabel.json")
+    with pytest.raises(PointlabelError):
+        export_file(write("boom"), Namespace(out=str(folder)), "openlabel.json")
+    assert (folder / "openlabel.json").read_text() == "one" and sorted(p.name for p in folder.iterdir()) == ["openlabel.json"]
+
+
+def test_openlabel_cli_export_is_atomic(kitti_with_labels, tmp_path):
+    root, db = kitti_with_labels
+    out = tmp_path / "doc.json"
+    assert cli("export", root, "--format", "openlabel", "--out", out, "--db", db) == 0
+    first = out.read_bytes()
+    (root / "calib" / "000019.txt").unlink()
+    assert cli("export", root, "--format", "openlabel", "--out", out, "--db", db) == 2
+    assert out.read_bytes() == first and leftovers(tmp_path) == []
