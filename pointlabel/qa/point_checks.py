@@ -363,7 +363,8 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
     if turned is not None:
         out.append(Verdict("points_turned", ERROR if strong else WARNING, 90.0, turned))
     else:
-        moves, worst, ratio = _horizontal(ev, tol, (config.end_loose, config.side_loose), config.empty_factor)
+        moves, worst, ratio = _horizontal(ev, tol, (config.end_loose, config.side_loose),
+                                          (config.empty_factor, config.side_empty_factor))
         if moves:
             sev = ERROR if strong and ratio > 1.0 else WARNING
             out.append(Verdict("points_misfit", sev, round(worst, 3), "; ".join(moves)))
@@ -412,10 +413,10 @@ def _turned(ev: BoxEvidence, l: float, w: float, elongated: bool, tol: float) ->
 
 
 def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
-                empty_factor: float) -> tuple[list[str], float, float]:
+                empty_factor: tuple[float, float]) -> tuple[list[str], float, float]:
     """(what to do along the length and the width, the largest offset in metres, and that
     offset over what it may be: returns past a face may be `tol` off, an empty margin
-    `empty_factor` x tol (returns past a face are the harder evidence))."""
+    `empty_factor` (per axis) x tol (returns past a face are the harder evidence))."""
     words = (("back", "forward", "along its length", "longer", "shorter"),
              ("to its right", "to its left", "across", "wider", "narrower"))
     out, worst, ratio = [], 0.0, 0.0
@@ -432,10 +433,10 @@ def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
                 continue
             other = known[1 - e]
             firm = v > 0 and other is not None and (other > 0 or other < -tol / 2)
-            r.append(v / tol if firm else abs(v) / (empty_factor * tol))
+            r.append(v / tol if firm else v / (empty_factor[0] * tol) if v > 0 else -v / (empty_factor[a] * tol))
         if len(r) == 2:
             grow = known[0] + known[1]
-            r.append(0.5 * abs(grow) / (tol if grow > 0 else empty_factor * tol))  # both faces off alike
+            r.append(0.5 * abs(grow) / (tol if grow > 0 else empty_factor[a] * tol))  # both faces off alike
         if not r or max(r) <= SAY:
             continue
         ratio = max(ratio, max(r))
