@@ -12,6 +12,7 @@ writers lock the rows they change (`SELECT ... FOR UPDATE`).
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import weakref
 from pathlib import Path
@@ -73,8 +74,25 @@ def create(url: URL) -> Engine:
                                pool_size=8, max_overflow=24, pool_timeout=60)
         _sqlite_events(engine)
         _write_locks[engine] = threading.Lock()
-        return engine
-    return create_engine(url, pool_size=8, max_overflow=24, pool_timeout=60, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_size=8, max_overflow=24, pool_timeout=60, pool_pre_ping=True)
+    _engines.add(engine)
+    return engine
+
+
+_engines: weakref.WeakSet = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked process (server workers, job workers) must not use its parent's connections
+    or a lock another thread held at the fork: each engine starts a fresh pool and lock."""
+    for engine in list(_engines):
+        engine.dispose(close=False)
+        if engine in _write_locks:
+            _write_locks[engine] = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 _write_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # SQLite engine -> its writers' lock

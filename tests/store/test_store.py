@@ -228,3 +228,19 @@ def test_a_file_written_before_the_port_is_converted_with_order_history_and_undo
     assert [c.id for c in s.frame("f0").cuboids] == [c1.id, c0.id] and s.get_meta("up") == "z"
     assert len(s.history()) == 2 and s.version(c0.id) == 1
     assert s.undo() == "f0" and [c.id for c in s.frame("f0").cuboids] == [c1.id]  # the legacy undo stack
+
+
+def test_a_forked_child_uses_its_own_connections(store):
+    """After os.fork the child opens fresh connections (the parent's pool is left alone)."""
+    import os
+    store.put("f0", car())
+    pid = os.fork()
+    if pid == 0:  # the child: read and write through the inherited store object
+        try:
+            ok = len(store.frame("f0")) == 1 and store.put("f1", car(3)) == 1
+        except BaseException:  # noqa: BLE001
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert len(store.frame("f1")) == 1 and len(store.frame("f0")) == 1  # the parent's connections still work
