@@ -5,35 +5,26 @@
 import * as THREE from "three";
 import { buildOverlay, disposeGroup, sharedMaterial } from "./overlay.js";
 import { containsXY, rotation, toWorld, wrapAngle } from "./cuboid.js";
-import { applySettings, makeMaterial, makePoints } from "./points.js";
+import { LayeredView } from "./layers.js";
+import { applySettings, makeMaterial } from "./points.js";
 
 const OPEN_SPAN = 40;  // metres across when a frame first shows
 const CLICK_PX = 5;
 
-export class BevView {
+export class BevView extends LayeredView {
   constructor(el, hub) {
-    this.el = el;
-    this.hub = hub;
-    this.renderer = new THREE.WebGLRenderer({ antialias: false, preserveDrawingBuffer: false });
-    this.renderer.setPixelRatio(1);
-    this.renderer.domElement.className = "canvas-bev";
-    el.appendChild(this.renderer.domElement);
-    this.scene = new THREE.Scene();
-    this.scene.background = new THREE.Color(0x111418);
+    super(el, hub, "canvas-bev");
     this.camera = new THREE.OrthographicCamera(-1, 1, 1, -1, -1000, 1000);
     this.camera.position.set(0, 0, 500);
     this.camera.up.set(0, 1, 0);
     this.cx = 0; this.cy = 0; this.mpp = 0.1;  // centre (m) and metres per pixel
     this.material = makeMaterial();
-    this.points = null;
     this.overlay = new THREE.Group();
-    this.scene.add(this.overlay);
+    this.topScene.add(this.overlay);
     this.grid = null;
-    this.frames = 0;
     this._opened = false;
-    new ResizeObserver(() => this.resize()).observe(el);
     this.resize();
-    const dom = this.renderer.domElement;
+    const dom = this.domElement;
     dom.addEventListener("pointerdown", (e) => this.onDown(e));
     dom.addEventListener("pointermove", (e) => this.onMove(e));
     dom.addEventListener("pointerup", (e) => this.onUp(e));
@@ -41,29 +32,16 @@ export class BevView {
     dom.addEventListener("contextmenu", (e) => e.preventDefault());
   }
 
-  get width() { return Math.max(1, this.el.clientWidth); }
-  get height() { return Math.max(1, this.el.clientHeight); }
-
-  resize() {
-    this.renderer.setSize(this.width, this.height, false);
-    this.renderer.domElement.style.width = this.width + "px";
-    this.renderer.domElement.style.height = this.height + "px";
-    this.requestRender();
-  }
-
-  requestRender() {
-    if (this._pending) { return; }
-    this._pending = true;
-    requestAnimationFrame(() => { this._pending = false; this.render(); });
-  }
-
-  render() {
+  // The orthographic frustum of the centre and scale (both layers draw with it).
+  beforeRender() {
     const hw = this.width * this.mpp / 2, hh = this.height * this.mpp / 2;
-    Object.assign(this.camera, { left: this.cx - hw, right: this.cx + hw, top: this.cy + hh, bottom: this.cy - hh });
-    this.camera.updateProjectionMatrix();
+    const frustum = { left: this.cx - hw, right: this.cx + hw, top: this.cy + hh, bottom: this.cy - hh };
+    if (Object.keys(frustum).some((k) => this.camera[k] !== frustum[k])) {
+      Object.assign(this.camera, frustum);
+      this.camera.updateProjectionMatrix();
+      this._baseDirty = true;  // the view moved: the points layer too
+    }
     this.updateGrid();
-    this.renderer.render(this.scene, this.camera);
-    this.frames += 1;
   }
 
   updateGrid() {
@@ -85,11 +63,8 @@ export class BevView {
 
   // -- data -----------------------------------------------------------------------------------
   setCloud(cloud, colours, flags) {
-    if (this.points) { this.scene.remove(this.points); this.points.geometry.dispose(); }
-    this.points = makePoints(cloud, colours, flags, this.material);
-    this.scene.add(this.points);
+    super.setCloud(cloud, colours, flags);
     if (!this._opened && cloud.n) { this.openAt(cloud); }
-    this.requestRender();
   }
 
   // About 40 m across around the sensor for a driving sweep; a smaller scan whole.
@@ -105,33 +80,17 @@ export class BevView {
     }
   }
 
-  setColours(colours) {
-    if (!this.points) { return; }
-    const a = this.points.geometry.getAttribute("color");
-    a.array.set(colours);
-    a.needsUpdate = true;
-    this.requestRender();
-  }
-
-  setFlags(flags) {
-    if (!this.points) { return; }
-    const a = this.points.geometry.getAttribute("flag");
-    a.array.set(flags);
-    a.needsUpdate = true;
-    this.requestRender();
-  }
-
   applySettings(settings) { applySettings(this.material, settings, 1.3); this.requestRender(); }
 
   setAnnotations() {
     const hub = this.hub;
-    this.scene.remove(this.overlay);
+    this.topScene.remove(this.overlay);
     disposeGroup(this.overlay);
     this.overlay = buildOverlay(hub.annotations(), hub.selection, hub.config, true, 300);
     const sel = this.overlay.userData.selected;
     if (sel && sel.type === "cuboid") { this.overlay.add(this.knob(sel)); }
-    this.scene.add(this.overlay);
-    this.requestRender();
+    this.topScene.add(this.overlay);
+    this.requestOverlay();
   }
 
   knobPoint(c) { return toWorld(c, [c.size_lwh[0] / 2 + Math.max(0.6, c.size_lwh[0] * 0.25), 0, 0], rotation(c)); }
@@ -171,8 +130,16 @@ export class BevView {
     return [this.cx + (e.clientX - r.left - r.width / 2) * this.mpp, this.cy - (e.clientY - r.top - r.height / 2) * this.mpp];
   }
 
+  // Moving (pan or zoom): draw the LOD subset until the view has rested for a moment.
+  move() {
+    this.moving = true;
+    clearTimeout(this._rest);
+    this._rest = setTimeout(() => { this.moving = false; this.requestRender(); }, 150);
+  }
+
   onWheel(e) {
     e.preventDefault();
+    this.move();
     const [x, y] = this.toWorld(e);
     const k = Math.exp(e.deltaY * 0.0015);
     this.mpp = Math.min(Math.max(this.mpp * k, 0.002), 2);
@@ -184,7 +151,7 @@ export class BevView {
   onDown(e) {
     const p = this.toWorld(e);
     this._down = { x: e.clientX, y: e.clientY, p, cx: this.cx, cy: this.cy, button: e.button };
-    this.renderer.domElement.setPointerCapture(e.pointerId);
+    this.domElement.setPointerCapture(e.pointerId);
     const c = this.hub.selected();
     if (e.button === 0 && c && c.type === "cuboid") {
       const k = this.knobPoint(c);
@@ -213,6 +180,7 @@ export class BevView {
     }
     this.cx = d.cx - (e.clientX - d.x) * this.mpp;
     this.cy = d.cy + (e.clientY - d.y) * this.mpp;
+    this.move();
     this.requestRender();
   }
 

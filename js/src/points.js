@@ -56,6 +56,33 @@ export function makePoints(cloud, colours, flags, material) {
   return p;
 }
 
+// While the view moves (orbit, pan, zoom), a sweep of more than LOD_ABOVE points is drawn from
+// an even random LOD_POINTS of them: the same GPU buffers (shared attributes), an index of
+// the subset. At rest the next frame draws every point again.
+export const LOD_ABOVE = 80000;
+export const LOD_POINTS = 50000;
+
+export function makeLod(points) {
+  const n = points.geometry.attributes.position.count;
+  if (n <= LOD_ABOVE) { return null; }
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) { idx[i] = i; }
+  let seed = 12345;
+  for (let i = n - 1; i > 0; i--) {  // Fisher-Yates with a fixed LCG: the same subset every time
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const j = seed % (i + 1), t = idx[i];
+    idx[i] = idx[j]; idx[j] = t;
+  }
+  const sub = idx.slice(0, LOD_POINTS).sort();
+  const g = new THREE.BufferGeometry();
+  for (const name of Object.keys(points.geometry.attributes)) { g.setAttribute(name, points.geometry.attributes[name]); }
+  g.setIndex(new THREE.BufferAttribute(sub, 1));
+  const lod = new THREE.Points(g, points.material);
+  lod.frustumCulled = false;
+  lod.visible = false;
+  return lod;
+}
+
 // Per-point RGB (Uint8Array n*3) for a colour mode: height, intensity, distance or rgb (a
 // mode the cloud lacks falls back to height).
 export function pointColours(cloud, mode) {

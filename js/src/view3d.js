@@ -7,7 +7,8 @@ import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import { buildOverlay, disposeGroup, sharedMaterial } from "./overlay.js";
 import { rayHit, rotation, toWorld, wrapAngle } from "./cuboid.js";
-import { applySettings, makeMaterial, makePoints, visibleTest } from "./points.js";
+import { LayeredView } from "./layers.js";
+import { applySettings, makeMaterial, visibleTest } from "./points.js";
 
 const CLICK_PX = 5;
 const HANDLE_GEOMETRY = {  // unit sizes, scaled to a constant size on screen (scaleHandles)
@@ -16,91 +17,49 @@ const HANDLE_GEOMETRY = {  // unit sizes, scaled to a constant size on screen (s
   disc: new THREE.CylinderGeometry(0.9, 0.9, 0.15, 20).rotateX(Math.PI / 2),
 };
 
-export class View3D {
+export class View3D extends LayeredView {
   constructor(el, hub) {
-    this.el = el;
-    this.hub = hub;
-    this.renderer = new THREE.WebGLRenderer({ antialias: false, preserveDrawingBuffer: false });
-    this.renderer.setPixelRatio(1);
-    this.renderer.domElement.className = "canvas3d";
-    el.appendChild(this.renderer.domElement);
-    this.scene = new THREE.Scene();
-    this.scene.background = new THREE.Color(0x111418);
+    super(el, hub, "canvas3d");
     this.camera = new THREE.PerspectiveCamera(55, 1, 0.05, 5000);
     this.camera.up.set(0, 0, 1);
     this.camera.position.set(-14, 0, 12);
-    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+    this.controls = new OrbitControls(this.camera, this.domElement);
     this.controls.target.set(10, 0, 0);
     this.controls.zoomToCursor = true;
     this.controls.screenSpacePanning = false;
     this.controls.enableDamping = false;
     this.controls.zoomSpeed = 1.2;
     this.controls.addEventListener("change", () => this.requestRender());
+    this.controls.addEventListener("start", () => { this.moving = true; });
+    this.controls.addEventListener("end", () => { this.moving = false; this.requestRender(); });
     this.controls.update();
     this.material = makeMaterial();
-    this.points = null;
     this.overlay = new THREE.Group();
-    this.scene.add(this.overlay);
+    this.topScene.add(this.overlay);
     this.handles = new THREE.Group();
-    this.scene.add(this.handles);
-    this.frames = 0;
-    this._pending = false;
+    this.topScene.add(this.handles);
     this._placed = false;
     this._drag = null;
-    new ResizeObserver(() => this.resize()).observe(el);
     this.resize();
-    const dom = this.renderer.domElement;
+    const dom = this.domElement;
     dom.addEventListener("pointerdown", (e) => this.onDown(e));
     dom.addEventListener("pointermove", (e) => this.onMove(e));
     dom.addEventListener("pointerup", (e) => this.onUp(e));
     dom.addEventListener("contextmenu", (e) => e.preventDefault());
   }
 
-  resize() {
-    const w = Math.max(1, this.el.clientWidth), h = Math.max(1, this.el.clientHeight);
-    this.renderer.setSize(w, h, false);
-    this.renderer.domElement.style.width = w + "px";
-    this.renderer.domElement.style.height = h + "px";
-    this.camera.aspect = w / h;
+  onResize() {
+    if (!this.camera) { return; }
+    this.camera.aspect = this.width / this.height;
     this.camera.updateProjectionMatrix();
-    this.requestRender();
   }
 
-  requestRender() {
-    if (this._pending) { return; }
-    this._pending = true;
-    requestAnimationFrame(() => { this._pending = false; this.render(); });
-  }
-
-  render() {
-    this.scaleHandles();
-    this.renderer.render(this.scene, this.camera);
-    this.frames += 1;
-  }
+  beforeRender() { this.scaleHandles(); }
 
   // -- data -----------------------------------------------------------------------------------
   setCloud(cloud, colours, flags) {
-    if (this.points) { this.scene.remove(this.points); this.points.geometry.dispose(); }
-    this.points = makePoints(cloud, colours, flags, this.material);
-    this.scene.add(this.points);
+    super.setCloud(cloud, colours, flags);
     if (!this._placed && cloud.n) { this.placeInitial(cloud); }
-    this.requestRender();
-  }
-
-  setColours(colours) {
-    if (!this.points) { return; }
-    const a = this.points.geometry.getAttribute("color");
-    a.array.set(colours);
-    a.needsUpdate = true;
-    this.requestRender();
-  }
-
-  setFlags(flags) {
-    if (!this.points) { return; }
-    const a = this.points.geometry.getAttribute("flag");
-    a.array.set(flags);
-    a.needsUpdate = true;
-    this.requestRender();
   }
 
   applySettings(settings) { applySettings(this.material, settings); this.requestRender(); }
@@ -121,12 +80,12 @@ export class View3D {
 
   setAnnotations() {
     const hub = this.hub;
-    this.scene.remove(this.overlay);
+    this.topScene.remove(this.overlay);
     disposeGroup(this.overlay);
     this.overlay = buildOverlay(hub.annotations(), hub.selection, hub.config, false);
-    this.scene.add(this.overlay);
+    this.topScene.add(this.overlay);
     this.updateHandles();
-    this.requestRender();
+    this.requestOverlay();
   }
 
   // -- navigation -------------------------------------------------------------------------------
@@ -194,7 +153,7 @@ export class View3D {
     if (!hit) { return; }
     const c = this.hub.selected();
     this.controls.enabled = false;  // OrbitControls' own pointerdown comes after this one
-    this.renderer.domElement.setPointerCapture(e.pointerId);
+    this.domElement.setPointerCapture(e.pointerId);
     this._drag = { kind: hit.object.userData.kind, axis: hit.object.userData.axis, sign: hit.object.userData.sign,
                    box: c, start: this.dragPoint(e, hit.object.userData, c) };
   }
