@@ -8,7 +8,8 @@ second, p50 / p95 latency of an edit, errors (anything but the expected answer),
 (an acknowledged edit missing from the history, or a last acknowledged state the server does
 not serve afterwards). On the real KITTI frames of ../shared/kitti (read in place).
 
-Rows (per backend): edits/s, p95 ms, errors, lost. Run: `python benchmarks/bench_api.py
+With 4 gunicorn workers on PostgreSQL (team mode: an account, bearer token on every request)
+as a third run (issue 14). Rows (per run): edits/s, p95 ms, errors, lost. Run: `python benchmarks/bench_api.py
 [seconds]` (also part of `pointlabel bench`; POINTLABEL_BENCH_API_SECONDS shortens it there).
 """
 from __future__ import annotations
@@ -30,12 +31,14 @@ sys.path.insert(0, str(ROOT))
 KITTI = ROOT.parent / "shared" / "kitti" / "training"
 CLIENTS = 20
 FRAMES: list[str] = []  # the served dataset's first five frames (set by run)
+# (backend, gunicorn workers): one process on each backend, and team mode with 4 workers on PostgreSQL
+RUNS = (("sqlite", 0), ("postgresql", 0), ("postgresql", 4))
 
 
 class Client(threading.Thread):
-    def __init__(self, url: str, k: int, until: float):
+    def __init__(self, url: str, k: int, until: float, token: str | None = None):
         super().__init__(daemon=True)
-        self.url, self.k, self.until = url, k, until
+        self.url, self.k, self.until, self.token = url, k, until, token
         self.latencies: list[float] = []
         self.errors: list[str] = []
         self.acked: list[tuple[str, int, dict | None]] = []
@@ -44,7 +47,7 @@ class Client(threading.Thread):
     def run(self) -> None:
         from pointlabel.api.client import ApiClient, ApiError
         rng = random.Random(self.k)
-        api = ApiClient(self.url, client=f"load-{self.k}", timeout=60)
+        api = ApiClient(self.url, client=f"load-{self.k}", timeout=60, token=self.token)
         frame = FRAMES[self.k % len(FRAMES)]
         n = 0
         while time.monotonic() < self.until:
@@ -82,7 +85,7 @@ class Client(threading.Thread):
         api.close()
 
 
-def _lost(db: str, url: str, clients: list[Client]) -> int:
+def _lost(db: str, url: str, clients: list[Client], token: str | None = None) -> int:
     """Acknowledged edits missing from the history, plus last acknowledged states not served."""
     from pointlabel.api.client import ApiClient
     from pointlabel.store import AnnotationStore
@@ -97,7 +100,7 @@ def _lost(db: str, url: str, clients: list[Client]) -> int:
                 lost += 1
             elif body is not None and (abs(h.after["yaw"] - body["yaw"]) > 1e-9 or h.after["center"] != body["center"]):
                 lost += 1
-    api = ApiClient(url)
+    api = ApiClient(url, token=token)
     served = {a["id"]: a for f in FRAMES for a in api.annotations(f)}
     api.close()
     for c in clients:
@@ -106,7 +109,9 @@ def _lost(db: str, url: str, clients: list[Client]) -> int:
     return lost
 
 
-def run(backend: str, seconds: float, tmp: Path) -> dict:
+def run(backend: str, seconds: float, tmp: Path, workers: int = 0) -> dict:
+    """`workers` > 0: team mode (an account, every request with its bearer token) served by
+    `pointlabel serve --workers N` (gunicorn)."""
     from pointlabel.api.client import ServerProcess
     pg = None
     if backend == "postgresql":
@@ -116,22 +121,33 @@ def run(backend: str, seconds: float, tmp: Path) -> dict:
     else:
         db = str(tmp / "load.sqlite")
     try:
-        with ServerProcess(KITTI, db, log=tmp / f"server-{backend}.log") as server:
+        token = None
+        if workers:
+            from pointlabel.store import AnnotationStore
+            from pointlabel.team.serving import TeamServer
+            from pointlabel.team.users import UserBook
+            st = AnnotationStore(db)
+            token = UserBook(st).add("loadtest", "admin")[1]
+            st.close()
+            server_cm = TeamServer(KITTI, db, token=token, workers=workers, log=tmp / f"server-{backend}-w{workers}.log")
+        else:
+            server_cm = ServerProcess(KITTI, db, log=tmp / f"server-{backend}.log")
+        with server_cm as server:
             from pointlabel.api.client import ApiClient
-            FRAMES[:] = ApiClient(server.url).frames()[:5]
+            FRAMES[:] = ApiClient(server.url, token=token).frames()[:5]
             until = time.monotonic() + seconds
-            clients = [Client(server.url, k, until) for k in range(CLIENTS)]
+            clients = [Client(server.url, k, until, token) for k in range(CLIENTS)]
             t0 = time.perf_counter()
             [c.start() for c in clients]
             [c.join() for c in clients]
             elapsed = time.perf_counter() - t0
             lat = np.array([x for c in clients for x in c.latencies])
             errors = [e for c in clients for e in c.errors]
-            lost = _lost(db, server.url, clients)
+            lost = _lost(db, server.url, clients, token)
     finally:
         if pg is not None:
             pg.stop()
-    return {"backend": backend, "clients": CLIENTS, "seconds": round(elapsed, 1), "edits": int(len(lat)),
+    return {"backend": backend + (f", {workers} workers" if workers else ""), "clients": CLIENTS, "seconds": round(elapsed, 1), "edits": int(len(lat)),
             "edits_per_s": round(len(lat) / elapsed, 1), "p50_ms": round(float(np.percentile(lat, 50)) * 1e3, 1),
             "p95_ms": round(float(np.percentile(lat, 95)) * 1e3, 1), "errors": len(errors), "lost": lost,
             "first_errors": errors[:3]}
@@ -143,9 +159,9 @@ def bench_rows() -> list[tuple[str, float, str]]:
     seconds = float(os.environ.get("POINTLABEL_BENCH_API_SECONDS", "60"))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in ("sqlite", "postgresql"):
-            r = run(backend, seconds, Path(tmp))
-            name = f"API load, {CLIENTS} clients, {r['seconds']:.0f} s, {backend}"
+        for backend, workers in RUNS:
+            r = run(backend, seconds, Path(tmp), workers)
+            name = f"API load, {CLIENTS} clients, {r['seconds']:.0f} s, {r['backend']}"
             rows += [(f"{name}: edits", r["edits_per_s"], "/s"), (f"{name}: p95 latency", r["p95_ms"], "ms"),
                      (f"{name}: errors", r["errors"], ""), (f"{name}: lost edits", r["lost"], "")]
     return rows
@@ -153,10 +169,11 @@ def bench_rows() -> list[tuple[str, float, str]]:
 
 if __name__ == "__main__":
     secs = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    runs = [r for r in RUNS if r[1]] if sys.argv[2:] == ["workers"] else RUNS  # `bench_api.py 60 workers`
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in ("sqlite", "postgresql"):
-            results.append(run(backend, secs, Path(tmp)))
+        for backend, workers in runs:
+            results.append(run(backend, secs, Path(tmp), workers))
             print(json.dumps(results[-1]), flush=True)
     print("\n| backend | clients | s | edits | edits/s | p50 ms | p95 ms | errors | lost |\n|---|---|---|---|---|---|---|---|---|")
     for r in results:

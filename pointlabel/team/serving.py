@@ -93,3 +93,18 @@ class TeamServer(ServerProcess):
                 os.killpg(self.proc.pid, signal.SIGKILL)  # any worker left behind
             except (ProcessLookupError, PermissionError):
                 pass
+
+
+def cli_add_user(db: str, name: str, role: str, password: str | None = None) -> str:
+    """`pointlabel users add NAME --role ROLE --db DB --json` (the real command) -> the token."""
+    cmd = [sys.executable, "-m", "pointlabel.cli", "users", "add", name, "--role", role, "--db", str(db), "--json"]
+    if password:
+        cmd.append("--password-stdin")
+    r = subprocess.run(cmd, input=(password + "\n") if password else None, capture_output=True, text=True,
+                       timeout=120)
+    if r.returncode != 0:
+        raise PointlabelError(f"users add {name} failed: {r.stderr.strip()}")
+    out = json.loads(r.stdout)
+    if out["name"] != name or out["role"] != role:
+        raise PointlabelError(f"users add printed {out}")
+    return out["token"]

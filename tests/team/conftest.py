@@ -2,24 +2,9 @@
 subprocess (pointlabel.team.serving.TeamServer) on SQLite or the test PostgreSQL."""
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-
-def add_user(db: str, name: str, role: str, password: str | None = None) -> str:
-    """`pointlabel users add` (the real command) -> the token it prints."""
-    cmd = [sys.executable, "-m", "pointlabel.cli", "users", "add", name, "--role", role, "--db", db, "--json"]
-    if password:
-        cmd.append("--password-stdin")
-    r = subprocess.run(cmd, input=(password + "\n") if password else None, capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
-    assert out["name"] == name and out["role"] == role
-    return out["token"]
+from pointlabel.team.serving import cli_add_user as add_user
 
 
 def team_db(backend: str, tmp_path_factory, request) -> str:
