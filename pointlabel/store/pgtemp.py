@@ -70,9 +70,16 @@ class TempPostgres:
             os.chown(self.folder, pw.pw_uid, pw.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8",
                   "--locale=C", "--no-sync")
-        opts = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-                "-c shared_buffers=32MB")
-        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.log), "-w", "-t", "60", "start")
+        for attempt in range(3):  # a free port can be taken by someone else before the server binds it
+            opts = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+                    "-c shared_buffers=32MB")
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.log), "-w", "-t", "60", "start")
+                break
+            except PointlabelError:
+                if attempt == 2:
+                    raise
+                self.port = _free_port()
         self.started = True
         return self
 
