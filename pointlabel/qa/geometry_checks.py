@@ -39,8 +39,13 @@ def check_classes(frame: FrameInput, guidelines: Guidelines) -> list[Finding]:
     return out
 
 
+SIZE_SLACK = 0.1  # a dimension outside its class's limits by less than this share is a warning
+
+
 def check_sizes(frame: FrameInput, guidelines: Guidelines) -> list[Finding]:
-    """size_implausible: a dimension outside the class's [min, max] (error)."""
+    """size_implausible: a dimension outside the class's [min, max]: an error when it is more
+    than SIZE_SLACK (relative) outside, else a warning (an unusual but real object, such as
+    a child's bicycle, is not called wrong)."""
     out = []
     for c in frame.cuboids:
         guide = guidelines.guide(c.label)
@@ -54,7 +59,8 @@ def check_sizes(frame: FrameInput, guidelines: Guidelines) -> list[Finding]:
         names = [f"{n} {v:.2f} m not in [{a:g}, {b:g}]" for n, v, a, b, x in zip("lwh", lwh, lo, hi, bad) if x]
         swapped = lwh[[1, 0, 2]]
         hint = " (length and width swapped?)" if lwh[0] < lwh[1] and np.all((swapped >= lo) & (swapped <= hi)) else ""
-        out.append(about(frame.frame_id, c, "size_implausible", ERROR, lwh.tolist(),
+        far = (lwh < lo * (1 - SIZE_SLACK)) | (lwh > hi * (1 + SIZE_SLACK))
+        out.append(about(frame.frame_id, c, "size_implausible", ERROR if far.any() else WARNING, lwh.tolist(),
                          f"{c.label}: " + "; ".join(names) + hint))
     return out
 
