@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 from pointlabel.commands.common import add_dataset_args, dataset_of, store_of
 from pointlabel.errors import PointlabelError

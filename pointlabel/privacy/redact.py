@@ -10,9 +10,10 @@ Regions come from three sources (SOURCES), all as `Redaction2D` in the image's p
 `obscure` makes a region unrecoverable: the region is pixelated to at most BLOCKS blocks
 across its longer side (each block the mean of its pixels: many pixels to one number, which
 nothing can invert), then blurred with a Gaussian of about one block so the block edges
-carry no detail either. No detail finer than a sixth of the region survives. Only pixels inside a region change; the rest of the
-array is untouched, so a PNG re-encoded losslessly decodes to the same pixels outside the
-regions (JPEG cannot promise that: it is re-encoded at JPEG_QUALITY).
+carry no detail either. No detail finer than a sixth of the region survives. Only pixels
+inside a region change; the rest of the array is untouched, so a PNG re-encoded losslessly
+decodes to the same pixels outside the regions (JPEG cannot promise that: it is re-encoded
+at JPEG_QUALITY).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from pointlabel.errors import PointlabelError
-from pointlabel.model import FrameAnnotations, Redaction2D
+from pointlabel.model import Redaction2D
 from pointlabel.privacy.regions import box_regions, drawn_regions
 
 SOURCES = ("detector", "boxes", "drawn")
@@ -34,7 +35,8 @@ JPEG_QUALITY = 95
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    """Haar cascade settings (file name in cv2.data.haarcascades, label, grow factors)."""
+    """How the cascades run (OpenCV's detectMultiScale parameters) and how much a detection
+    is grown, as shares of its width / height, to cover a whole head or plate."""
 
     scale_factor: float = 1.1
     face_neighbours: int = 4
