@@ -43,6 +43,9 @@ class DetectorConfig:
     profile_neighbours: int = 5
     plate_neighbours: int = 4
     min_face_px: int = 20
+    # the cascades' 20 px window misses many faces of 20-32 px: one more frontal pass over the
+    # image enlarged SMALL_FACE_UPSCALE times finds them (about +15 % time)
+    small_faces: bool = True
     min_plate_px: tuple[int, int] = (30, 10)
     # a face detection covers eyes to mouth: grow it to hair, ears and chin
     face_grow: tuple[float, float, float, float] = (0.25, 0.45, 0.25, 0.35)  # left, top, right, bottom
@@ -50,6 +53,7 @@ class DetectorConfig:
 
 
 FACE_CASCADES = ("haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml")
+SMALL_FACE_UPSCALE, SMALL_FACE_MAX_PX = 1.5, 32
 PLATE_CASCADE = "haarcascade_russian_plate_number.xml"
 
 
@@ -93,6 +97,14 @@ def detect(rgb: np.ndarray, camera: str, config: DetectorConfig = DetectorConfig
         return [tuple(map(int, x)) for x in (r if len(r) else [])]
 
     faces = run(FACE_CASCADES[0], g, cf.face_neighbours, (cf.min_face_px,) * 2)
+    if cf.small_faces:
+        import cv2
+        k = SMALL_FACE_UPSCALE
+        big = cv2.resize(g, None, fx=k, fy=k, interpolation=cv2.INTER_LINEAR)
+        small = _cascade(FACE_CASCADES[0]).detectMultiScale(
+            big, scaleFactor=cf.scale_factor, minNeighbors=cf.face_neighbours,
+            minSize=(int(cf.min_face_px * k),) * 2, maxSize=(int(SMALL_FACE_MAX_PX * k),) * 2)
+        faces += [tuple(int(round(v / k)) for v in r) for r in (small if len(small) else [])]
     profiles = run(FACE_CASCADES[1], g, cf.profile_neighbours, (cf.min_face_px,) * 2)
     mirrored = run(FACE_CASCADES[1], np.ascontiguousarray(g[:, ::-1]), cf.profile_neighbours, (cf.min_face_px,) * 2)
     profiles += [(w - x - rw, y, rw, rh) for x, y, rw, rh in mirrored]
