@@ -375,7 +375,7 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
                                f"the returns run {abs(deg):.0f} deg {'left' if deg > 0 else 'right'} of the box's "
                                f"heading: turn it {abs(deg):.0f} deg {'anticlockwise' if deg > 0 else 'clockwise'}"))
     out += _vertical(ev, tol, strong, config)
-    if not out and label in VEHICLES and ev.front_drop is not None and ev.front_drop < -config.front_drop_error \
+    if not any(v.severity == ERROR for v in out) and label in VEHICLES and ev.front_drop is not None and ev.front_drop < -config.front_drop_error \
             and ev.n >= config.points_error_returns:
         out.append(Verdict("points_backwards", ERROR, round(-ev.front_drop, 3),
                            f"the front of the box is {-ev.front_drop:.2f} m higher than its rear (a {label}'s bonnet "

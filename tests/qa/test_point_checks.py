@@ -110,3 +110,12 @@ def test_face_offsets_measure_how_far_points_reach_past_each_face(length, label_
     step = length / 399 * 10  # the outermost 1 % are left out (of the fewer points past a face)
     assert lo == pytest.approx(-half[0] - (shift - length / 2), abs=step + 1e-9)
     assert hi == pytest.approx(shift + length / 2 - half[0], abs=step + 1e-9)
+
+
+def test_a_car_turned_180_deg_is_found_from_its_points_alone(kitti):
+    # without the file's observation angle (a box drawn in the tool), the bonnet tells
+    car = _dense_car(kitti, rank=0).replace(attributes={})
+    turned = car.replace(yaw=car.yaw + np.pi)
+    assert not [f for f in _point_findings(kitti, car) if f.annotation == car.id and f.severity == "error"]
+    (f,) = [f for f in _point_findings(kitti, turned) if f.annotation == car.id and f.severity == "error"]
+    assert f.check == "points_backwards" and "turn it 180 deg" in f.message
