@@ -8,8 +8,12 @@ changed what, when), the tasks and their transitions, and the review verdicts.
 - task turnaround: first submission − start (in_progress, else creation), per assignee;
 - rework rate: times sent back to rework / times submitted, per assignee;
 - rejection reasons: the reviewers' comments on rejected objects, counted;
-- error rate per class and per person: rejected / judged (current verdicts of reviews and
-  audits alike), with a Wilson 95 % interval (qa.audit.wilson_interval);
+- error rate per class and per person: objects rejected at least once / objects judged
+  (first-pass errors: a fixed object still counts; the verdict log of reviews and audits
+  alike), with a Wilson 95 % interval (qa.audit.wilson_interval);
+- a simulated run (pointlabel.team.simulate) plays a day faster than real time: the store's
+  `team.time_scale` meta (or `time_scale`) multiplies every duration (breaks: > BREAK_S of
+  the scaled clock);
 - agreement: on frames where two people each created boxes, their cuboids matched one-to-one
   by 3D IoU ≥ 0.5 (qa.compare.match_frame): F1 = 2·matches / (n_a + n_b) and mean IoU.
 """
@@ -38,6 +42,7 @@ class TeamMetrics:
     tasks: dict = field(default_factory=dict)       # state -> count
     agreement: list = field(default_factory=list)   # [{a, b, frames, matches, n_a, n_b, f1, mean_iou}]
     timeline: list = field(default_factory=list)    # [(ts, author, class)] of every change
+    time_scale: float = 1.0                         # durations are the history's × this
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,9 +53,11 @@ def _class_of(ch) -> str:
     return str(d.get("label") or d.get("type") or "?")
 
 
-def compute(store, dataset: str, label_set: str = "default", review_book=None) -> TeamMetrics:
+def compute(store, dataset: str, label_set: str = "default", review_book=None,
+            time_scale: float | None = None) -> TeamMetrics:
     from pointlabel.qa.review import ReviewBook
-    m = TeamMetrics(dataset, label_set)
+    scale = float(time_scale or store.get_meta("team.time_scale", 1.0) or 1.0)
+    m = TeamMetrics(dataset, label_set, time_scale=scale)
     changes = sorted(store.history(label_set), key=lambda c: c.seq)
     creator: dict[str, str] = {}
     last_ts: dict[str, float] = {}
@@ -62,7 +69,7 @@ def compute(store, dataset: str, label_set: str = "default", review_book=None) -
         p = people[who]
         p["edits"] += 1
         if who in last_ts:
-            gap = ch.ts - last_ts[who]
+            gap = (ch.ts - last_ts[who]) * scale
             if gap <= BREAK_S:
                 p["active_s"] += gap
                 per_class[who][cls]["active_s"] += gap
@@ -73,7 +80,7 @@ def compute(store, dataset: str, label_set: str = "default", review_book=None) -
             creator[ch.annotation_id] = who
             p["objects"] += 1
             per_class[who][cls]["objects"] += 1
-        m.timeline.append((ch.ts, who, cls))
+        m.timeline.append((ch.ts * scale, who, cls))
     for who, p in people.items():
         h = p["active_s"] / 3600
         p["active_h"] = round(h, 3)
@@ -101,7 +108,7 @@ def compute(store, dataset: str, label_set: str = "default", review_book=None) -
         first_sub = next((e["ts"] for e in evs if e["to_state"] == "submitted"), None)
         who = t.assignee or "?"
         if first_sub is not None:
-            turn[who].append(first_sub - started)
+            turn[who].append((first_sub - started) * scale)
         submits[who] += sum(e["to_state"] == "submitted" and e["from_state"] != "submitted" for e in evs)
         reworks[who] += sum(e["to_state"] == "rework" and e["from_state"] != "rework" for e in evs)
     for who in set(turn) | set(submits):
@@ -118,13 +125,17 @@ def compute(store, dataset: str, label_set: str = "default", review_book=None) -
     current = {a.id: (a, f) for f in store.frames(label_set) for a in store.frame(f, label_set)}
     judged, rejected = Counter(), Counter()
     pj, pr = Counter(), Counter()
-    for aid, v in rb.verdicts().items():
+    ever: dict[str, bool] = {}  # annotation -> rejected at some point (a fixed one still counts: first-pass errors)
+    for v in rb.log():
+        if v.verdict in ("accepted", "rejected"):
+            ever[v.annotation] = ever.get(v.annotation, False) or v.verdict == "rejected"
+    for aid, was_rejected in ever.items():
         a = current.get(aid)
         cls = getattr(a[0], "label", None) or getattr(a[0], "type", "?") if a else "?"
         judged[cls] += 1
         who = creator.get(aid, "?")
         pj[who] += 1
-        if v.verdict == "rejected":
+        if was_rejected:
             rejected[cls] += 1
             pr[who] += 1
     for cls in judged:

@@ -13,7 +13,8 @@ def _fmt(v, unit: str = "") -> str:
 
 
 def text(m: TeamMetrics) -> str:
-    lines = [f"team report · dataset {m.dataset} · label set {m.label_set}",
+    sim = f" · simulated, clock × {m.time_scale:g}" if m.time_scale != 1 else ""
+    lines = [f"team report · dataset {m.dataset} · label set {m.label_set}{sim}",
              "tasks: " + (", ".join(f"{k} {v}" for k, v in sorted(m.tasks.items())) or "none"), "",
              f"{'person':<14}{'active h':>9}{'objects':>8}{'obj/h':>8}{'s/obj':>8}{'turnaround':>11}{'rework':>8}"
              f"{'err rate':>9}"]
@@ -96,7 +97,8 @@ def to_html(m: TeamMetrics, inline_js: bool = True) -> str:
              None if m.people[p].get("turnaround_s_median") is None else round(m.people[p]["turnaround_s_median"] / 60, 1),
              m.people[p].get("rework_rate"), m.person_errors.get(p, {}).get("rate")) for p in people]
     parts = [f"<h1>Team report · {html.escape(m.dataset)}</h1>",
-             f"<p>label set {html.escape(m.label_set)} · tasks: "
+             f"<p>label set {html.escape(m.label_set)}"
+             + (f" · simulated day, clock × {m.time_scale:g}" if m.time_scale != 1 else "") + " · tasks: "
              + html.escape(", ".join(f"{k} {v}" for k, v in sorted(m.tasks.items())) or "none") + "</p>",
              _table(["person", "active h", "objects", "objects/h", "s/object", "turnaround min", "rework rate",
                      "error rate"], rows, "team-people"),

@@ -25,9 +25,10 @@ from pointlabel.app.callbacks import (
     refine,
     review,
     selection,
+    team,
 )
 
 
 def register_all(app, session) -> None:
-    for module in (frames, canvas, page, selection, clicks, cuboids, proposals, polylines, history, review, refine):
+    for module in (frames, canvas, page, selection, clicks, cuboids, proposals, polylines, history, review, refine, team):
         module.register(app, session)

@@ -10,6 +10,7 @@ from pointlabel.app.callbacks.canvas import CANVAS_SINKS
 from pointlabel.app.canvas_config import canvas_config
 from pointlabel.app.layout import editor, header, history, objects, review, settings, views
 from pointlabel.app.layout import help as help_panel
+from pointlabel.app.layout import team as team_panel
 
 
 def initial_frame_index(session, query: dict) -> int:
@@ -46,7 +47,7 @@ def build_layout(session, frame_index: int = 0) -> html.Div:
                 editor.selection_bar(), tabs(),
                 html.Div(id=ids.LABEL_PANEL, className="label-panel", children=[
                     editor.build(session), objects.build(), history.build(), settings.build(session)]),
-                review.build()]),
+                review.build(), team_panel.build()]),
         ]),
         help_panel.build(),
     ])
