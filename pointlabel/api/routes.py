@@ -188,16 +188,17 @@ def api_blueprint(session, max_body: int = MAX_BODY, authenticate=None) -> Bluep
                         "yaw": c.yaw, "confidence": result.confidence, "n_points": int(result.n_points)})
 
     def allowed(path: str) -> list[str]:
-        """The methods the API's own routes take at `path` (not the catch-alls')."""
+        """The methods the API's routes take at `path` (any blueprint's under PREFIX; not the
+        catch-alls')."""
         from flask import current_app
         adapter = current_app.url_map.bind_to_environ(request.environ)
         out = []
         for m in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             try:
-                endpoint, _ = adapter.match(path, method=m)
+                rule, _ = adapter.match(path, method=m, return_rule=True)
             except HTTPException:
                 continue
-            if endpoint.startswith(bp.name + ".") and endpoint != f"{bp.name}.unknown":
+            if rule.rule.startswith(PREFIX + "/") and rule.endpoint != f"{bp.name}.unknown":
                 out.append(m)
         return out + (["HEAD"] if "GET" in out else []) + (["OPTIONS"] if out else [])
 
