@@ -78,7 +78,7 @@ def figures(m: TeamMetrics) -> list:
     f.update_layout(title="Changes over the day", xaxis_title="minutes", yaxis_title="changes (cumulative)")
     figs.append(f)
     for fig in figs:
-        fig.update_layout(template="plotly_white", height=340, margin={"l": 50, "r": 30, "t": 50, "b": 40})
+        fig.update_layout(template="plotly_white", height=300, margin={"l": 50, "r": 30, "t": 40, "b": 35})
     return figs
 
 
@@ -100,18 +100,21 @@ def to_html(m: TeamMetrics, inline_js: bool = True) -> str:
              f"<p>label set {html.escape(m.label_set)}"
              + (f" · simulated day, clock × {m.time_scale:g}" if m.time_scale != 1 else "") + " · tasks: "
              + html.escape(", ".join(f"{k} {v}" for k, v in sorted(m.tasks.items())) or "none") + "</p>",
+             '<div class="top"><div>',
              _table(["person", "active h", "objects", "objects/h", "s/object", "turnaround min", "rework rate",
                      "error rate"], rows, "team-people"),
-             "<h2>Agreement (same frames, 3D IoU ≥ 0.5)</h2>",
-             _table(["a", "b", "frames", "matches", "n a", "n b", "F1", "mean IoU"],
-                    [(a["a"], a["b"], a["frames"], a["matches"], a["n_a"], a["n_b"], a["f1"], a["mean_iou"])
-                     for a in m.agreement], "team-agreement")]
+             "</div><div><b>Agreement</b> (same frames, 3D IoU ≥ 0.5)",
+             _table(["a", "b", "frames", "F1", "mean IoU"],
+                    [(a["a"], a["b"], a["frames"], a["f1"], a["mean_iou"]) for a in m.agreement], "team-agreement"),
+             "</div></div>"]
     js = "inline" if inline_js else "cdn"
-    for i, fig in enumerate(figures(m)):
-        parts.append(pio.to_html(fig, full_html=False, include_plotlyjs=(js if i == 0 else False),
-                                 div_id=f"team-fig-{i}"))
-    style = ("body{font-family:system-ui,sans-serif;margin:1.5em;max-width:1100px}table{border-collapse:collapse;"
+    plots = [pio.to_html(fig, full_html=False, include_plotlyjs=(js if i == 0 else False), div_id=f"team-fig-{i}",
+                         default_width="100%") for i, fig in enumerate(figures(m))]
+    parts.append('<div class="plots">' + "".join(f"<div>{p}</div>" for p in plots) + "</div>")
+    style = ("body{font-family:system-ui,sans-serif;margin:1em 1.5em}h1{margin:.2em 0}table{border-collapse:collapse;"
              "margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}"
-             "th{background:#eee}td:first-child{text-align:left}")
+             "th{background:#eee}td:first-child{text-align:left}"
+             ".plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:8px}"
+             ".top{display:flex;gap:2em;flex-wrap:wrap;align-items:flex-start}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>pointlabel · team</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")

@@ -57,6 +57,7 @@ def test_login_my_tasks_review_loop_and_admin_page(page, kitti_root, tmp_path):
         page.type_into("login-name", "lab1", enter=False)
         page.type_into("login-secret", "not-the-password", enter=True)
         page.wait("return document.getElementById('login-error') !== null", what="the login error")
+        assert all("401" in e for e in page.errors())  # the refused sign-in's answer, nothing else
 
         login(page, server.url, "lab1", "lab1-password")
         page.wait("return document.getElementById('team-task-%d') !== null" % task, what="my tasks")
@@ -90,5 +91,25 @@ def test_login_my_tasks_review_loop_and_admin_page(page, kitti_root, tmp_path):
         page.d.get(server.url + "/team/admin")
         page.wait("return document.querySelectorAll('.js-plotly-plot').length >= 5", what="the admin page's plots")
         assert "lab1" in text_of(page, "team-people")
-        page.d.set_window_size(1280, 1800)
+
+
+def test_admin_page_of_a_simulated_day(page, tmp_path):
+    """The admin page on a small simulated day (3 frames; docs/team_admin.png)."""
+    from pointlabel.store import AnnotationStore
+    from pointlabel.team.simulate import run
+    from pointlabel.team.users import UserBook
+    day = run(tmp_path / "day", frames=3, speed=240.0)
+    metrics = day["metrics"]
+    assert set(metrics["people"]) >= {"ana", "ben", "cleo"} and metrics["tasks"] == {"accepted": 4}
+    store = AnnotationStore(day["db"])
+    token = UserBook(store).reset_token("admin")
+    store.close()
+    with TeamServer(tmp_path / "day" / "seq", day["db"], token=token, log=tmp_path / "server.log") as server:
+        page.d.set_window_size(1400, 1000)
+        login(page, server.url, "admin", token)
+        page.d.get(server.url + "/team/admin")
+        page.wait("return document.querySelectorAll('.js-plotly-plot').length >= 6", what="the admin page's plots")
+        people = text_of(page, "team-people")
+        assert all(name in people for name in ("ana", "ben", "cleo"))
         page.screenshot("team_admin.png", also=DOCS / "team_admin.png")
+        assert not page.errors()
