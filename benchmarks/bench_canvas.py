@@ -44,7 +44,7 @@ var lod = arguments[0], done = arguments[arguments.length - 1];
 var v = window.pointlabelCanvas.view3d, el = v.renderer.domElement, r = el.getBoundingClientRect();
 v.lodEnabled = lod;
 function ev(type, x) { el.dispatchEvent(new PointerEvent(type, {clientX: r.left + x, clientY: r.top + r.height / 2,
-  pointerId: 7, pointerType: 'mouse', button: 0, buttons: type === 'pointerup' ? 0 : 1, bubbles: true})); }
+  pointerId: 1, isPrimary: true, pointerType: 'mouse', button: 0, buttons: type === 'pointerup' ? 0 : 1, bubbles: true})); }
 var x = r.width * 0.3, f0 = v.frames, t0 = performance.now();
 ev('pointerdown', x);
 (function tick() {

@@ -53,13 +53,16 @@ def register(app, session) -> None:
     @app.callback(Output(ids.REVIEW_LIST, "children"), Output(ids.REVIEW_ITEMS, "data"),
                   Output(ids.REVIEW_SUMMARY, "children"),
                   Input(ids.FINDINGS, "data"), Input(ids.REVIEW_VIEW, "value"), Input(ids.SEVERITY_FILTER, "value"),
-                  Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"))
-    def review_list(findings, view, severity, _state, selection):
+                  Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"),
+                  State(ids.REVIEW_ITEMS, "data"), State(ids.REVIEW_SUMMARY, "children"))
+    def review_list(findings, view, severity, _state, selection, shown_items, shown_summary):
         rejected = session.review.rejected() if view == review.REJECTED else None
         items = review.review_items(findings, session.review.verdicts(), view, severity or review.ALL_SEVERITIES,
                                     rejected, review.rejected_annotations(session, rejected or []))
-        return (review_layout.rows(items, view, (selection or {}).get("id")), items,
-                review.summary(findings if findings and findings.get("label_set") == session.label_set else None))
+        summary = review.summary(findings if findings and findings.get("label_set") == session.label_set else None)
+        if ctx.triggered_id == ids.ANNOTATIONS and items == shown_items and summary == shown_summary:
+            raise PreventUpdate  # an edit that changes nothing here (a key nudge): no page update
+        return review_layout.rows(items, view, (selection or {}).get("id")), items, summary
 
     @app.callback(Output(ids.FRAME_SLIDER, "value", allow_duplicate=True),
                   Output(ids.SELECTION, "data", allow_duplicate=True), Output(ids.FOCUS, "data"), STATUS,
@@ -81,9 +84,11 @@ def register(app, session) -> None:
         out = review.set_verdict(session, session.frame_id(index), sel, VERDICTS[ctx.triggered_id], comment)
         return unpack(out, "state", "message")
 
-    @app.callback(Output(ids.REVIEW_VERDICT, "children"), Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"))
-    def verdict_line(state, selection):
-        return review.verdict_line(state, selection)
+    @app.callback(Output(ids.REVIEW_VERDICT, "children"), Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"),
+                  State(ids.REVIEW_VERDICT, "children"))
+    def verdict_line(state, selection, shown):
+        line = review.verdict_line(state, selection)
+        return no_update if line == shown else line
 
     @app.callback(Output(ids.REVIEW_COMMENT, "value"), Input(ids.SELECTION, "data"), Input(ids.ANNOTATIONS, "data"))
     def comment(selection, state):
@@ -94,10 +99,11 @@ def register(app, session) -> None:
         return review.comment_of(state, selection)
 
     @app.callback(Output(ids.GUIDE_TEXT, "children"), Output(ids.REVIEW_GUIDE, "children"),
-                  Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"), Input(ids.CURRENT_CLASS, "data"))
-    def guide(state, selection, current):
+                  Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"), Input(ids.CURRENT_CLASS, "data"),
+                  State(ids.GUIDE_TEXT, "children"))
+    def guide(state, selection, current, shown):
         text = review.guide_text(session.guidelines, selected_label(state, selection, current))
-        return text, text
+        return (no_update, no_update) if text == shown else (text, text)
 
     @app.callback(Output(ids.REVIEW_DOWNLOAD, "data"), STATUS, Input(ids.REVIEW_EXPORT_BTN, "n_clicks"),
                   State(ids.FINDINGS, "data"), prevent_initial_call=True)
