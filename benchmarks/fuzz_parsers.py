@@ -310,9 +310,12 @@ def _calib_text():
     raw = st.tuples(st.sampled_from(["P2", "R0_rect", "Tr_velo_to_cam", "calib_time", "P2 ", "\u0663"]),
                     st.lists(number_text(), max_size=14)).map(lambda e: f"{e[0]}: {' '.join(e[1])}")
     valid_lines = KITTI_CALIB_000008.strip().splitlines()
-    return st.tuples(st.lists(st.one_of(entry, raw, st.sampled_from(valid_lines), st.text(max_size=30)),
-                              max_size=9), st.booleans()).map(
+    built = st.tuples(st.lists(st.one_of(entry, raw, st.sampled_from(valid_lines), st.text(max_size=30)),
+                               max_size=9), st.booleans()).map(
         lambda t: ("\n".join(valid_lines) + "\n" if t[1] else "") + "\n".join(t[0]))
+    one_changed = st.tuples(st.integers(0, len(valid_lines) - 1), st.one_of(entry, raw)).map(
+        lambda t: "\n".join(t[1] if i == t[0] else ln for i, ln in enumerate(valid_lines)))
+    return st.one_of(built, one_changed)
 
 
 def _calib_run(text: str, scratch: Scratch):
@@ -514,7 +517,17 @@ def _openpcdet_bytes():
                         pass
             out.append(r)
         return pickle.dumps(out, protocol=4)
-    pickles = st.lists(rec, max_size=3).map(as_pickle)
+    good = {"frame_id": "000008", "boxes_lidar": [[10.0, 1.0, -0.8, 3.9, 1.6, 1.5, 0.3], [20.0, -3.0, -0.7, 4.2, 1.7, 1.6, -1.2]],
+            "score": [0.9, 0.4], "name": ["Car", "Van"]}
+    one_changed = hostile_overrides(good, {
+        "boxes_lidar": st.one_of(st.lists(box, min_size=2, max_size=2), st.just([[1e300, 0, 0, 1, 1, 1, 0]] * 2),
+                                 st.just([[0, 0, 0, -1, 1, 1, 0]] * 2), json_number()),
+        "score": st.one_of(st.lists(json_number(), min_size=2, max_size=2), json_number()),
+        "name": st.one_of(st.lists(st.one_of(st.text(max_size=70), json_number()), min_size=2, max_size=2), json_number()),
+        "frame_id": st.one_of(st.sampled_from([8, -1, 10**30, "../x", ""]), json_number())})
+    as_json = st.one_of(as_json, st.lists(one_changed, min_size=1, max_size=2).map(
+        lambda recs: json.dumps(recs, allow_nan=True).encode()))
+    pickles = st.one_of(st.lists(rec, max_size=3), st.lists(one_changed, min_size=1, max_size=2)).map(as_pickle)
     raw = st.binary(max_size=64).map(lambda b: b"\x80" + b)
     return st.one_of(as_json, pickles, mutate_bytes([pickle.dumps([{"frame_id": 8, "boxes_lidar": np.zeros((1, 7)),
                                                                      "score": np.ones(1), "name": np.array(["Car"])}])]), raw)
