@@ -21,6 +21,7 @@ from pointlabel.team.tasks import STATES, Forbidden, TaskBook, dataset_key, fram
 PREFIX = "/api/v1"
 MAX_BODY = 64 * 1024
 MAX_COMMENT = 2000
+MAX_TASK_ID = 2**31 - 1
 
 
 class _Bad(PointlabelError):
@@ -40,11 +41,11 @@ def _body() -> dict:
     return d
 
 
-def _text(d: dict, key: str, required: bool = False) -> str | None:
+def _text(d: dict, key: str, required: bool = False, nullable: bool = False) -> str | None:
     v = d.get(key)
     if v is None:
-        if required:
-            raise _Bad(f"{key!r} is required")
+        if required or (key in d and not nullable):
+            raise _Bad(f"{key!r} is required" if key not in d else f"{key!r} must be a string")
         return None
     if not isinstance(v, str) or len(v) > MAX_COMMENT or "\x00" in v:
         raise _Bad(f"{key!r} must be a string of at most {MAX_COMMENT} characters")
@@ -72,9 +73,13 @@ def team_blueprint(session) -> Blueprint:
     def forbidden(e):
         return jsonify({"error": e.message}), 403
 
+    @bp.errorhandler(_Bad)
+    def bad(e):  # the body does not follow the document
+        return jsonify({"error": e.message}), 400
+
     @bp.errorhandler(PointlabelError)
-    def bad(e):
-        status = 404 if e.message.startswith(("no task ", "no annotation ")) else 400
+    def refused(e):  # a well-formed request that cannot be done (unknown frame or user, a missing comment)
+        status = 404 if e.message.startswith(("no task ", "no annotation ")) else 422
         return jsonify({"error": e.message}), status
 
     @bp.get("/me")
@@ -101,7 +106,7 @@ def team_blueprint(session) -> Blueprint:
         per = d.get("split")
         if per is not None and (not isinstance(per, int) or isinstance(per, bool) or not 1 <= per <= 100000):
             raise _Bad("'split' must be an integer from 1 to 100000")
-        assignee = _text(d, "assignee")
+        assignee = _text(d, "assignee", nullable=True)
         made = [book().create(dataset, chunk, assignee, actor=u.name if u else None, label_set=session.label_set)
                 for chunk in split(frames, per)]
         return jsonify({"tasks": [t.to_dict() for t in made]}), 201
@@ -111,15 +116,17 @@ def team_blueprint(session) -> Blueprint:
         d = _body()
         _only(d, {"state", "assignee", "comment"})
         if "state" not in d and "assignee" not in d:
-            raise _Bad("give 'state' or 'assignee'")
+            raise PointlabelError("give 'state' or 'assignee'")
         b = book()
         t = b.get(task_id)
         if t.dataset != dataset:
             raise PointlabelError(f"no task {task_id} in this dataset")
         if "assignee" in d:
-            t = b.assign(task_id, _text(d, "assignee"), user())
+            t = b.assign(task_id, _text(d, "assignee", nullable=True), user())
         if "state" in d:
             state = _text(d, "state", required=True)
+            if state not in STATES:
+                raise _Bad(f"state must be one of {', '.join(STATES)}")
             t = b.move(task_id, state, user(), _text(d, "comment") or "")
         return jsonify(t.to_dict())
 
@@ -156,11 +163,13 @@ def _resp(schema: dict, description: str) -> dict:
 
 
 _ERR = _resp(_ref("Error"), "refused")
+_422 = _resp(_ref("Error"), "well-formed but cannot be done (unknown frame or user, a rejection without a comment)")
 _STR = {"type": "string", "maxLength": MAX_COMMENT, "pattern": "^[^\\u0000]*$"}
 
 
 def openapi_paths() -> dict:
-    task_id = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+    task_id = {"name": "task_id", "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 0, "maximum": MAX_TASK_ID}}
     return {
         "/me": {"get": {"operationId": "me", "summary": "who the credentials belong to",
                         "responses": {"200": _resp(_ref("Me"), "the user")}}},
@@ -171,17 +180,19 @@ def openapi_paths() -> dict:
                     "responses": {"200": _resp(_ref("Tasks"), "the tasks"), "400": _ERR}},
             "post": {"operationId": "createTasks", "summary": "split a frame range into tasks (admin)",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewTasks")}}},
-                     "responses": {"201": _resp(_ref("Tasks"), "created"), "400": _ERR, "403": _ERR}}},
+                     "responses": {"201": _resp(_ref("Tasks"), "created"), "400": _ERR, "403": _ERR, "422": _422}}},
         "/tasks/{task_id}": {
             "parameters": [task_id],
             "patch": {"operationId": "patchTask", "summary": "move a task to a state, or assign it",
                       "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("TaskPatch")}}},
-                      "responses": {"200": _resp(_ref("Task"), "the task"), "400": _ERR, "403": _ERR, "404": _ERR}}},
+                      "responses": {"200": _resp(_ref("Task"), "the task"), "400": _ERR, "403": _ERR, "404": _ERR,
+                                    "422": _422}}},
         "/annotations/{id}/review": {
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "post": {"operationId": "reviewAnnotation", "summary": "a verdict on an annotation (reviewer, admin)",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReviewRequest")}}},
-                     "responses": {"200": _resp(_ref("Verdict"), "recorded"), "400": _ERR, "403": _ERR, "404": _ERR}}},
+                     "responses": {"200": _resp(_ref("Verdict"), "recorded"), "400": _ERR, "403": _ERR, "404": _ERR,
+                                   "422": _422}}},
     }
 
 

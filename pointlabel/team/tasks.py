@@ -124,6 +124,8 @@ class TaskBook:
         return self.get(tid)
 
     def get(self, task_id: int) -> Task:
+        if not 0 <= int(task_id) < 2**31:  # beyond any id (and the databases' integers)
+            raise PointlabelError(f"no task {task_id}")
         rows = self._rows(select(T).where(T.c.id == int(task_id)))
         if not rows:
             raise PointlabelError(f"no task {task_id}")
@@ -150,6 +152,7 @@ class TaskBook:
         if to not in STATES:
             raise PointlabelError(f"state must be one of {', '.join(STATES)}, not {to!r}")
         comment = (comment or "").strip()
+        self.get(task_id)  # a task id out of range: "no task"
         with self.store.write() as c:
             r = c.execute(select(T).where(T.c.id == int(task_id)).with_for_update()).first()
             if r is None:

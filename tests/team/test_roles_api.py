@@ -60,8 +60,8 @@ def test_admin_creates_tasks_labeller_cannot(team_server):
     assert r.status == 201
     mine = lab.request("GET", "/tasks?assignee=lab1").body["tasks"]
     assert {t["id"] for t in mine} >= {t["id"] for t in made}
-    assert api(server, tokens, "admin1").request("POST", "/tasks", {"frames": "000000:999999"}).status == 400
-    assert api(server, tokens, "admin1").request("POST", "/tasks", {"frames": "000000", "assignee": "nobody"}).status == 400
+    assert api(server, tokens, "admin1").request("POST", "/tasks", {"frames": "000000:999999"}).status == 422
+    assert api(server, tokens, "admin1").request("POST", "/tasks", {"frames": "000000", "assignee": "nobody"}).status == 422
 
 
 def test_labeller_edits_only_in_their_tasks(team_server):
@@ -106,7 +106,7 @@ def test_review_roles_and_the_loop(team_server):
     lab, rev, lab2 = api(server, tokens, "lab1"), api(server, tokens, "rev1"), api(server, tokens, "lab2")
     a = lab.create("000001", BOX)
     assert lab.request("POST", f"/annotations/{a['id']}/review", {"verdict": "accepted"}).status == 403
-    assert rev.request("POST", f"/annotations/{a['id']}/review", {"verdict": "rejected"}).status == 400  # no comment
+    assert rev.request("POST", f"/annotations/{a['id']}/review", {"verdict": "rejected"}).status == 422  # no comment
     assert rev.request("POST", "/annotations/nope/review", {"verdict": "accepted"}).status == 404
     r = rev.request("POST", f"/annotations/{a['id']}/review", {"verdict": "rejected", "comment": "box too long"})
     assert r.status == 200 and r.body["reviewer"] == "rev1"
@@ -115,7 +115,7 @@ def test_review_roles_and_the_loop(team_server):
     assert lab.request("PATCH", f"/tasks/{task['id']}", {"state": "in_progress"}).status == 200
     assert lab.request("PATCH", f"/tasks/{task['id']}", {"state": "submitted"}).body["state"] == "submitted"
     assert lab.request("PATCH", f"/tasks/{task['id']}", {"state": "accepted"}).status == 403
-    assert rev.request("PATCH", f"/tasks/{task['id']}", {"state": "rework"}).status == 400  # needs a comment
+    assert rev.request("PATCH", f"/tasks/{task['id']}", {"state": "rework"}).status == 422  # needs a comment
     assert lab.request("PATCH", f"/tasks/{task['id']}", {"assignee": "lab2"}).status == 403  # admins assign
     r = rev.request("PATCH", f"/tasks/{task['id']}", {"state": "rework", "comment": "fix the long car"})
     assert r.status == 200 and r.body["state"] == "rework"
