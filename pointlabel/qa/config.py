@@ -43,8 +43,8 @@ class CheckConfig:
     top_loose: float = 0.25  # m: an empty margin above the highest return allowed (roof between rings)
     end_loose: float = 0.3  # m more allowed for an empty margin at an end than for returns past it
     side_loose: float = 0.1  # the same at a side (KITTI's labelled cars: ends up to 0.46 m, sides 0.23)
-    vertical_tolerance: float = 0.12
-    vertical_tolerance_per_m: float = 0.004
+    vertical_tolerance: float = 0.08
+    vertical_tolerance_per_m: float = 0.003
     heading_tolerance_deg: float = 12.0
     front_drop_error: float = 0.15  # m: a vehicle's front this much higher than its rear is backwards
     # heading against the track's motion (temporal)
