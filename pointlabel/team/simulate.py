@@ -160,6 +160,8 @@ def run(out: Path, frames: int = 6, speed: float = 60.0, postgres: bool = False,
     from pointlabel.team.serving import TeamServer
     from pointlabel.team.tasks import TaskBook, dataset_key
     from pointlabel.team.users import UserBook
+    if frames < len(LABELLERS):
+        raise ValueError(f"a simulated day needs at least {len(LABELLERS)} frames (one task per labeller)")
     out.mkdir(parents=True, exist_ok=True)
     seq = out / "seq"
     if not seq.exists():

@@ -1,4 +1,4 @@
-"""The simulated day (pointlabel.team.simulate) on a two-frame generated sequence: three
+"""The simulated day (pointlabel.team.simulate) on a three-frame generated sequence: three
 labellers and a reviewer through the real API until every task is accepted, and the team
 report it produces (text and HTML with plots)."""
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 def test_a_small_simulated_day_and_its_report(tmp_path):
     from pointlabel.team.simulate import LABELLERS, run
-    day = run(tmp_path / "day", frames=2, speed=600.0)
+    day = run(tmp_path / "day", frames=3, speed=600.0)
     m = day["metrics"]
     assert m["tasks"] == {"accepted": 4}
     assert set(m["people"]) >= set(LABELLERS)
