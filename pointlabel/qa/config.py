@@ -33,7 +33,7 @@ class CheckConfig:
     points_top_returns: int = 50  # fewer: an empty margin at the top says nothing (rings too sparse)
     points_own_share: float = 0.3  # a cluster with this share inside the box is its object's
     points_gap: float = 1.0  # m (+1 % of the range): a wider gap past a face ends the object
-    points_touch_reach: float = 0.3  # m: of a bigger cluster only the returns this near the box count
+    points_touch_reach: float = 1.6  # m: of a bigger cluster only the returns this near the box count
     points_skip_classes: tuple = ("Misc", "DontCare")  # too varied to judge against their points
     face_tolerance: float = 0.1
     face_tolerance_per_m: float = 0.006

@@ -150,7 +150,8 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
     for lab in np.flatnonzero(touching & (n_in >= 0.1 * n_lab)):  # the object, mostly outside the box?
         whole[lab] = _object_sized(loc[labels == lab], max_lwh)
     touching &= ~whole
-    near = np.all(np.abs(loc) <= half + config.points_touch_reach, axis=1)
+    # (a person's neighbour counts only close by, a car's part up to its half length away)
+    near = np.all(np.abs(loc) <= half + min(config.points_touch_reach, float(half[:2].max())), axis=1)
     own = whole[labels] | (touching[labels] & near) | inside  # whatever is in the box is its object's
     if not own.any():
         stray = _stray(loc, labels, n_lab, half, config.points_min_returns)
