@@ -373,7 +373,7 @@ def undo(session: AppSession, frame_id: str, redo: bool = False, client: str | N
     with a message if someone else changed that object since."""
     client = client or getattr(session, "client", None)
     try:
-        f = (session.store.redo if redo else session.store.undo)(session.label_set, author=session.config.author,
+        f = (session.store.redo if redo else session.store.undo)(session.label_set, author=session.author_for(frame_id),
                                                                   client=client)
     except UndoConflict as e:
         return Outcome(session.page_state(frame_id), message=e.message)
@@ -423,7 +423,7 @@ def refine_track(session: AppSession, frame_id: str, sel: dict | None) -> Outcom
         return Outcome(message="select a cuboid of a track to refine it")
     try:
         (report,) = refine_in_store(session.dataset, session.store, session.label_set, [a.track_id],
-                                    author=session.config.author, client=session.client, count_points=False)
+                                    author=session.author_for(frame_id), client=session.client, count_points=False)
     except PointlabelError as e:
         return Outcome(message=f"not refined: {e}")
     if len(report.frames) < 2:

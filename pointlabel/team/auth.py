@@ -176,6 +176,7 @@ def install(server, session) -> None:
         return user.name
 
     session.edit_gate = edit_gate
+    session.review = GuardedReviews(session.review)
 
     @server.route("/login", methods=["GET", "POST"])
     def login():
@@ -199,6 +200,35 @@ def install(server, session) -> None:
         r = redirect("/login")
         r.delete_cookie(COOKIE)
         return r
+
+
+class GuardedReviews:
+    """The session's ReviewBook as the signed-in user uses it: verdicts only from a reviewer or
+    an admin (Forbidden otherwise: the app's Review tab says 'not saved: ...'), recorded under
+    their name."""
+
+    def __init__(self, book):
+        self._book = book
+
+    def __getattr__(self, name):
+        return getattr(self._book, name)
+
+    def set_verdict(self, annotation_id: str, verdict: str, comment: str = "", reviewer: str | None = None,
+                    frame: str | None = None):
+        from pointlabel.team.tasks import Forbidden
+        user = g.get("pointlabel_user") if _in_request() else None
+        if user is not None:
+            if not user.reviews:
+                raise Forbidden(f"{user.name} is a {user.role}: only a reviewer or an admin gives verdicts")
+            reviewer = user.name
+        return self._book.set_verdict(annotation_id, verdict, comment, reviewer=reviewer, frame=frame)
+
+    def clear(self, annotation_id: str, reviewer: str | None = None):
+        from pointlabel.team.tasks import Forbidden
+        user = g.get("pointlabel_user") if _in_request() else None
+        if user is not None and not user.reviews:
+            raise Forbidden(f"{user.name} is a {user.role}: only a reviewer or an admin gives verdicts")
+        return self._book.clear(annotation_id, reviewer=user.name if user else reviewer)
 
 
 def _in_request() -> bool:

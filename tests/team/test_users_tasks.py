@@ -141,6 +141,17 @@ def test_dash_edit_gate_records_the_user_and_refuses_other_frames(kitti_root, tm
         assert out.message.startswith("not saved:") and "ana may edit only" in out.message
     assert [h.author for h in store.history()] == ["ana"]
     assert not store.frame("000001").cuboids
+    # verdicts in the app's Review tab: not from a labeller; a reviewer's under their name
+    from pointlabel.app import review as app_review
+    rita, _ = UserBook(store).add("rita", "reviewer")
+    aid = store.frame("000000").cuboids[0].id
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        g.pointlabel_user = ana
+        out = app_review.set_verdict(session.for_client("tab-1"), "000000", {"id": aid}, "accepted", "")
+        assert "only a reviewer" in out.message and session.review.verdict(aid) is None
+        g.pointlabel_user = rita
+        app_review.set_verdict(session.for_client("tab-2"), "000000", {"id": aid}, "rejected", "too long")
+    assert session.review.verdict(aid).reviewer == "rita"
 
 
 def test_metrics_active_time_breaks_turnaround_rework_and_agreement(store, monkeypatch):
