@@ -36,12 +36,25 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_serve)
 
 
+def _default_db(args):
+    from pointlabel.store.open import default_db_path
+    return default_db_path(args.dataset)
+
+
 def cmd_serve(args) -> int:
     from pointlabel.app.guard import check_bind
     from pointlabel.app.server import serve
     from pointlabel.privacy.access_log import log_store_access
     from pointlabel.qa.guidelines import load_guidelines
-    check_bind(args.host, args.auth_token)  # before the dataset is opened
+    from pointlabel.team.users import accounts_exist
+    if args.db and "://" in str(args.db) and accounts_exist(args.db):  # team mode: accounts authenticate
+        pass
+    else:
+        try:
+            check_bind(args.host, args.auth_token)  # before the dataset is opened
+        except PointlabelError:
+            if not accounts_exist(args.db or _default_db(args)):
+                raise
     if not 0 < args.max_body_mb <= 1024:
         raise PointlabelError("--max-body-mb must be in (0, 1024]")
     dataset = dataset_of(args)

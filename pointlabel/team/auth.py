@@ -11,7 +11,8 @@ restarts; it carries the user's id and token generation, so `users reset-token` 
 `users remove` end the user's sessions.
 
 Edits are checked here before any route runs: API writes (create / change / delete an
-annotation) and the canvas' /_pointlabel/edit by the frames they touch, with
+annotation), the canvas' /_pointlabel/edit and the point-wise labels' POST
+/pointlabels/<frame>/... by the frames they touch, with
 TaskBook.can_edit; the Dash callbacks' edits through the AppSession's `edit_gate`
 (`edit_gate(frame) -> author`, raising EditRefused), which `install` sets."""
 from __future__ import annotations
@@ -137,6 +138,8 @@ def install(server, session) -> None:
         if p.startswith("/api/v1/annotations/") and p.count("/") == 4 and m in ("PUT", "DELETE", "PATCH"):
             found = session.store.get(p.rsplit("/", 1)[1], session.label_set)
             return [found[1]] if found else []
+        if p.startswith("/pointlabels/") and p.count("/") == 3 and m == "POST":  # point-wise labels: op, propagate
+            return [p.split("/")[2]]
         if p == "/_pointlabel/edit" and m == "POST":
             body = request.get_json(silent=True, cache=True)
             ops = body.get("ops") if isinstance(body, dict) else None

@@ -151,3 +151,23 @@ class UserBook:
             except (VerificationError, InvalidHashError):
                 pass
         return _user(r) if secrets.compare_digest(r.token_hash, token_hash(secret)) else None
+
+
+def accounts_exist(store_or_target) -> bool:
+    """Some account exists in a store (an AnnotationStore, or a SQLite file / URL, opened
+    only if it exists): then every request is authenticated (team mode)."""
+    from pathlib import Path
+
+    from pointlabel.store import AnnotationStore
+    from pointlabel.store.engine import is_url
+    if store_or_target is None:
+        return False
+    if isinstance(store_or_target, (str, Path)):
+        if not is_url(str(store_or_target)) and not Path(store_or_target).is_file():
+            return False
+        store = AnnotationStore(store_or_target)
+        try:
+            return UserBook(store).any()
+        finally:
+            store.close()
+    return UserBook(store_or_target).any()

@@ -35,11 +35,12 @@ def store(db_url):
     s.close()
 
 
-def test_credentials_are_stored_hashed(store):
+def test_credentials_are_stored_hashed(store, tmp_path):
+    from pointlabel.team.users import accounts_exist
     users = UserBook(store)
-    assert not users.any()
+    assert not users.any() and not accounts_exist(store) and not accounts_exist(tmp_path / "none.sqlite")
     u, token = users.add("ana", "labeller", password="correct horse")
-    assert users.any() and len(token) >= 40
+    assert users.any() and len(token) >= 40 and accounts_exist(store) and accounts_exist(store.url_string())
     with store.engine.connect() as c:
         row = c.execute(select(U).where(U.c.name == "ana")).one()
     assert token not in (row.token_hash, row.password_hash) and row.password_hash.startswith("$argon2id$")
