@@ -171,6 +171,10 @@ def chrome():
 
 @pytest.fixture
 def page(chrome):
+    """The shared Chromium, its console emptied of what earlier tests left (requests of a page
+    whose server their teardown stopped), so Page.errors() speaks of this test only."""
+    chrome.get("about:blank")
+    chrome.get_log("browser")
     return Page(chrome)
 
 

@@ -247,4 +247,5 @@ def test_every_view_shows_the_same_box(labelled):
     def camera_box():
         return next((p["bbox"] for p in page.canvas("c.cameras.views.image_2.paths") if p["id"] == car.id), None)
     page.wait_until(lambda: np.allclose(camera_box(), want["bbox"], atol=0.2), what="the camera showing the stored box")
-    assert page.errors() == []
+    errors = page.errors()
+    assert errors == [], errors

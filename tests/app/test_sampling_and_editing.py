@@ -99,7 +99,9 @@ def test_keymap_covers_every_binding_and_nudge():
     assert sum(len(k) for k, *_ in BINDINGS) == len(km)  # no key bound twice
     nudges = {t["nudge"] for t in km.values() if "nudge" in t}
     assert nudges == set(editing.NUDGE_ACTIONS)
-    assert km["ctrl+z"] == {"click": ids.UNDO_BTN} and km["ctrl+shift+z"] == {"click": ids.REDO_BTN}
+    # undo / redo go through the canvas' edit queue, in order with the nudges before them
+    assert km["ctrl+z"] == {"edit": "undo"} and km["ctrl+shift+z"] == km["ctrl+y"] == {"edit": "redo"}
+    assert km["tab"] == {"select": "next"} and km["shift+tab"] == {"select": "prev"} and km["g"] == {"view": "focus"}
     assert all(k == k.lower() for k in km)
     assert any("Shift" in keys for _, keys, _ in help_rows())
 
