@@ -236,3 +236,25 @@ def test_cli_users_tasks_and_report(kitti_root, tmp_path):
     assert cli("users", "remove", "ana", "--db", db).returncode == 0
     assert cli("users", "reset-token", "ana", "--db", db).returncode != 0
     assert "--db" in cli("users", "list").stderr
+
+
+def test_track_ids_are_unique_across_processes(store):
+    """Two app processes (two sessions on one database) taking new track ids in turn and at
+    once: never the same id, and above every stored one."""
+    import threading
+
+    from pointlabel.team.tracks import next_track_id
+    store.apply("000000", upserts=[car(10.0).replace(track_id=41)])
+    other = AnnotationStore(store.url_string())
+    got = [next_track_id(store, "default"), next_track_id(other, "default")]
+    assert got == [42, 43]
+
+    def take(s, out):
+        out += [next_track_id(s, "default") for _ in range(15)]
+
+    a, b = [], []
+    threads = [threading.Thread(target=take, args=(store, a)), threading.Thread(target=take, args=(other, b))]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    other.close()
+    assert len(set(a + b + got)) == 32 and min(a + b) > 43
