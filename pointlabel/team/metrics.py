@@ -14,8 +14,8 @@ changed what, when), the tasks and their transitions, and the review verdicts.
 - a simulated run (pointlabel.team.simulate) plays a day faster than real time: the store's
   `team.time_scale` meta (or `time_scale`) multiplies every duration (breaks: > BREAK_S of
   the scaled clock);
-- agreement: on frames where two people each created boxes, their cuboids matched one-to-one
-  by 3D IoU ≥ 0.5 (qa.compare.match_frame): F1 = 2·matches / (n_a + n_b) and mean IoU.
+- agreement: on frames where two people each created boxes, their cuboids of each class matched
+  one-to-one by 3D IoU ≥ 0.5 (qa.compare.match_frame): F1 = 2·matches / (n_a + n_b) and mean IoU.
 """
 from __future__ import annotations
 
@@ -168,7 +168,9 @@ def agreement(store, label_set: str, creator: dict, current: dict, min_iou: floa
         names = sorted(per)
         for i, a in enumerate(names):
             for b in names[i + 1:]:
-                matches, _, _ = match_frame(per[a], per[b], min_iou)
+                matches = [m for cls in {c.label for c in per[a]} & {c.label for c in per[b]}
+                           for m in match_frame([c for c in per[a] if c.label == cls],
+                                                [c for c in per[b] if c.label == cls], min_iou)[0]]
                 s = pairs[(a, b)]
                 s["frames"] += 1
                 s["matches"] += len(matches)
