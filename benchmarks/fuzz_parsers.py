@@ -648,6 +648,7 @@ def fuzz(target: Target, n: int, scratch: Scratch, seed: int = 0) -> Result:
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
     @given(target.strategy)
     def run(data):
+        current[0] = data
         result.inputs += 1
         t_in = time.perf_counter()
         try:
@@ -664,9 +665,18 @@ def fuzz(target: Target, n: int, scratch: Scratch, seed: int = 0) -> Result:
         result.accepted += accepted
         result.refused += not accepted
 
+    def unraisable(u):  # an error raised in a destructor is printed, not raised: a crasher too
+        key = ("unraisable " + type(u.exc_value).__name__, str(getattr(u.object, "__qualname__", u.object))[:60])
+        result.crashers.setdefault(key, (str(u.exc_value)[:200], repr(current[0])[:600]))
+
+    current = [None]
     import random
     random.seed(seed)
-    run()
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
+    try:
+        run()
+    finally:
+        sys.unraisablehook = previous_hook
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -144,11 +144,34 @@ _ALLOWED = {
 }
 
 
-class _NumpyOnlyUnpickler(pickle.Unpickler):
+class _NumpyOnlyUnpickler(pickle._Unpickler):
+    """numpy arrays and plain containers only. The pure-Python unpickler, so that BUILD can be
+    checked: a dtype's pickled state carries its internal flags, and a crafted one (a float64
+    "holding object references") makes numpy fail inside its own memory handling (fuzz
+    crasher: `get_clear_loop not set`, printed from a destructor); only the flags numpy itself
+    gives that dtype are accepted, and no structured dtypes."""
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+
     def find_class(self, module, name):
         if (module, name) in _ALLOWED or (module == "numpy.dtypes" and name.endswith("DType")):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a detections file")
+
+    def load_build(self):
+        state, inst = self.stack[-1], self.stack[-2]
+        if isinstance(inst, np.dtype):
+            _check_dtype_state(inst, state)
+        super().load_build()
+
+    dispatch[pickle.BUILD[0]] = load_build
+
+
+def _check_dtype_state(dtype: np.dtype, state) -> None:
+    """state: (version, byteorder, subarray, names, fields, elsize, alignment, flags[, meta])."""
+    if not (isinstance(state, tuple) and len(state) in (8, 9) and state[2] is None and state[3] is None
+            and state[4] is None and isinstance(state[7], int) and state[7] == dtype.flags):
+        raise pickle.UnpicklingError(f"a pickled numpy dtype ({dtype}) has a state numpy never writes")
 
 
 def _safe_unpickle(data: bytes, source: str):
