@@ -46,8 +46,19 @@ class CameraView {
     const msg = await fetchMessage(this.hub.url(`/camera/${index}/${encodeURIComponent(this.name)}`), signal);
     this.data = { meta: msg.meta, uv: msg.arrays.uv, depth: msg.arrays.depth };
     this.title.textContent = msg.meta.title;
-    if (msg.meta.image) { this.img.src = msg.meta.image; this.img.style.display = ""; } else { this.img.style.display = "none"; }
+    this.setImage();
     this.redraw();
+  }
+
+  // The recorded image, or its redacted view (settings: redacted cameras), which changes with
+  // the annotations (`rev`).
+  setImage() {
+    const m = this.data && this.data.meta;
+    if (!m || !m.image) { this.img.style.display = "none"; return; }
+    const rev = this.hub.state ? this.hub.state.rev : 0;
+    const src = this.hub.settings.redacted ? `${m.image}?redacted=1&rev=${rev}` : m.image;
+    if (this.img.getAttribute("src") !== src) { this.img.src = src; }
+    this.img.style.display = "";
   }
 
   // Original image pixels -> element pixels: the image fitted in the element, then zoom / pan.
@@ -109,7 +120,8 @@ class CameraView {
       const selected = item.id === sel;
       g.strokeStyle = selected ? "#ffffff" : item.colour;
       g.lineWidth = selected ? 2.5 : 1.5;
-      g.setLineDash(item.kind === "proposal" ? [6, 4] : []);
+      g.setLineDash(item.kind === "proposal" || item.kind === "redaction" ? [6, 4] : []);
+      if (item.kind === "redaction") { this.fillRegion(g, t, item); }
       g.beginPath();
       let pen = false;
       for (let k = 0; k < item.path.length; k += 2) {
@@ -135,6 +147,19 @@ class CameraView {
       g.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
     }
     this.overlayFrames += 1;
+  }
+
+  fillRegion(g, t, item) {  // a redact region: filled, so what it hides reads as hidden
+    g.save();
+    g.fillStyle = "rgba(255, 82, 82, 0.28)";
+    g.beginPath();
+    for (let k = 0; k + 1 < item.path.length; k += 2) {
+      if (item.path[k] === null) { continue; }
+      const [x, y] = t.toEl(item.path[k], item.path[k + 1]);
+      if (k === 0) { g.moveTo(x, y); } else { g.lineTo(x, y); }
+    }
+    g.fill();
+    g.restore();
   }
 
   // -- pointer --------------------------------------------------------------------------------
@@ -178,14 +203,30 @@ class CameraView {
     if (rect) {
       this.drawOverlay();
       const [u0, v0] = t.toImg(rect[0], rect[1]), [u1, v1] = t.toImg(rect[2], rect[3]);
-      this.hub.request("fit", { source: "camera-rect", camera: this.name,
-                                rect: [Math.min(u0, u1), Math.min(v0, v1), Math.max(u0, u1), Math.max(v0, v1)] });
+      const r = [Math.min(u0, u1), Math.min(v0, v1), Math.max(u0, u1), Math.max(v0, v1)];
+      if (this.hub.mode === "redact") {  // a region to blur (privacy), not a box to fit
+        this.hub.request("redact", { camera: this.name, rect: r });
+      } else {
+        this.hub.request("fit", { source: "camera-rect", camera: this.name, rect: r });
+      }
+      return;
+    }
+    if (this.hub.mode === "redact") {
+      const [u, v] = t.toImg(...this.local(e));
+      const hit = this.regionAt(u, v);
+      if (hit) { this.hub.select(hit); }
       return;
     }
     const [u, v] = t.toImg(...this.local(e));
     const hit = this.hub.mode !== "fit" && this.boxAt(u, v);
     if (hit) { this.hub.select(hit); return; }
     this.hub.request("fit", { source: "camera", camera: this.name, u, v });
+  }
+
+  regionAt(u, v) {
+    const r = this.paths.find((p) => p.kind === "redaction" && p.bbox && u >= p.bbox[0] && u <= p.bbox[2] &&
+                                     v >= p.bbox[1] && v <= p.bbox[3]);
+    return r && r.id;
   }
 
   // The smallest projected box whose outline's bounds hold (u, v).
@@ -224,8 +265,13 @@ export class Cameras {
 
   setOverlays(data) {
     if (!data || data.frame !== this.hub.frameId) { return; }
-    for (const [name, v] of Object.entries(this.views)) { v.setPaths((data.cameras || {})[name]); }
+    for (const [name, v] of Object.entries(this.views)) {
+      v.setPaths((data.cameras || {})[name]);
+      v.setImage();  // a redacted view follows the annotations
+    }
   }
+
+  setImages() { for (const v of Object.values(this.views)) { v.setImage(); } }
 
   redrawOverlays() { for (const v of Object.values(this.views)) { v.drawOverlay(); } }
 }

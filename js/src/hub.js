@@ -26,7 +26,7 @@ export class Hub {
     this.preview = null;        // {id, box}: a handle drag in progress
     this.selection = { id: null, vertex: null };
     this.mode = "select";
-    this.settings = { colour: "height", size: 1.5, range: [0, Infinity], hideGround: false };
+    this.settings = { colour: "height", size: 1.5, range: [0, Infinity], hideGround: false, redacted: false };
     this.cameraOverlays = null;
     this.client = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Math.random()).slice(2);
     this.sent = 0;
@@ -97,7 +97,8 @@ export class Hub {
 
   request(kind, data) {  // kind: fit | select | vertex (what comes back is the canvas' own selection)
     this._selectOrigin = "canvas";
-    const id = { fit: this.ids.fitRequest, select: this.ids.selectRequest, vertex: this.ids.vertexRequest }[kind];
+    const id = { fit: this.ids.fitRequest, select: this.ids.selectRequest, vertex: this.ids.vertexRequest,
+                 redact: this.ids.redactRequest }[kind];
     setProps(id, { data: { ...data, ts: Date.now() } });
   }
 

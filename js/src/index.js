@@ -114,7 +114,10 @@ async function loadGround() {
 }
 
 // -- keyboard -------------------------------------------------------------------------------------
-function cuboidOrder() { return hub.annotations().filter((a) => a.status !== "rejected" && a.type !== "dontcare"); }
+// What Tab steps through: the frame's boxes and polylines (not DontCare or redact regions).
+function cuboidOrder() {
+  return hub.annotations().filter((a) => a.status !== "rejected" && (a.type === "cuboid" || a.type === "polyline"));
+}
 
 function selectStep(step) {
   const items = cuboidOrder();
@@ -185,11 +188,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       hub.mode = mode || "select";
       return noUpdate();
     },
-    settings(colour, size, range, hide) {
+    settings(colour, size, range, hide, redacted) {
       const before = hub.settings;
       const hideGround = Array.isArray(hide) ? hide.includes("hide") : !!hide;
       const rmax = range && range[1] != null && hub.config && range[1] < hub.config.range_max ? range[1] : Infinity;
-      hub.settings = { colour: colour || "height", size: Number(size) || 1.5, range: [range ? range[0] || 0 : 0, rmax], hideGround };
+      hub.settings = { colour: colour || "height", size: Number(size) || 1.5, range: [range ? range[0] || 0 : 0, rmax], hideGround,
+                       redacted: Array.isArray(redacted) && redacted.includes("on") };
+      if (hub.settings.redacted !== before.redacted) { canvas.cameras.setImages(); }
       if (hub.cloud && colour !== before.colour) {
         const c = pointColours(hub.cloud, hub.settings.colour);
         for (const v of views()) { v.setColours(c); }

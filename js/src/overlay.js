@@ -62,7 +62,7 @@ export function buildOverlay(anns, selection, config, bottomOnly, lift = 0) {
   const verts = [], vertCols = [];
   let sel = null;
   for (const a of anns) {
-    if (a.status === "rejected") { continue; }
+    if (a.status === "rejected" || (a.type !== "cuboid" && a.type !== "polyline")) { continue; }  // DontCare, redact regions: cameras only
     if (a.id === selection.id) { sel = a; }
     if (a.type === "cuboid") {
       const segs = segments(a, topo, bottomOnly);

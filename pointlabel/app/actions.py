@@ -156,6 +156,23 @@ def set_fields(session: AppSession, frame_id: str, sel: dict, values: dict) -> O
     return Outcome() if new is a else Outcome(session.commit(frame_id, upserts=[new]))
 
 
+@refuses_stale
+def add_redaction(session: AppSession, frame_id: str, camera: str, rect) -> Outcome:
+    """A region drawn on a camera image to be redacted (privacy.regions.drawn_region):
+    rect (left, top, right, bottom) in the recorded image's pixels; stored, versioned and
+    reviewable like any annotation, and selected."""
+    from pointlabel.privacy.regions import drawn_region
+    rig = session.frame(frame_id).rig
+    if rig is None or camera not in rig.cameras:
+        return Outcome(message="no such camera in this frame")
+    l, t, r, b = (float(v) for v in rect)
+    if not all(np.isfinite([l, t, r, b])) or r - l < 2 or b - t < 2:
+        return Outcome(message="draw a larger region")
+    region = drawn_region(camera, [(l, t), (r, b)], image_size=tuple(rig[camera].camera.size))
+    state = session.commit(frame_id, upserts=[region])
+    return Outcome(state, selection(region.id), f"redact region on {camera} (exports with --redact blur it)")
+
+
 def set_box(session: AppSession, frame_id: str, sel: dict, center, size_lwh, yaw) -> Outcome:
     """The selected cuboid placed where a handle drag left it (centre, size, yaw; LiDAR frame)."""
     a = _selected(session, frame_id, sel)

@@ -14,7 +14,7 @@ BROWSER_IDS = {
     "view3d": ids.GRAPH_3D, "bev": ids.GRAPH_BEV, "boxViews": ids.GRAPH_BOX_VIEWS,
     "annotations": ids.ANNOTATIONS, "selection": ids.SELECTION, "slider": ids.FRAME_SLIDER,
     "fitRequest": ids.FIT_REQUEST, "selectRequest": ids.SELECT_REQUEST, "vertexRequest": ids.VERTEX_REQUEST,
-    "status": ids.STATUS, "hideGround": ids.HIDE_GROUND,
+    "status": ids.STATUS, "hideGround": ids.HIDE_GROUND, "redactRequest": ids.REDACT_REQUEST,
 }
 
 

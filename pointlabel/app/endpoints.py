@@ -75,6 +75,29 @@ def camera_message(session, index: int, name: str) -> bytes | None:
                      image=f"{PREFIX}/image/{session.index_of(fid)}/{name}" if has_image else None)
 
 
+def redacted_image(session, frame_id: str, camera: str) -> bytes | None:
+    """The camera image as the redacted view shows it (privacy.redact.redacted_view: the
+    projected boxes' head and plate zones and the drawn regions, blurred), JPEG, downscaled."""
+    import io
+
+    from PIL import Image
+
+    from pointlabel.labelsets import StoreSet
+    from pointlabel.privacy.redact import redacted_view
+    match = session.frame(frame_id).sync.get(camera)
+    if match is None or match.image is None:
+        return None
+    with Image.open(match.image) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    out = Image.fromarray(redacted_view(session.dataset, StoreSet(session.store, session.label_set), frame_id, camera, rgb))
+    w = session.config.image_max_width
+    if out.width > w:
+        out = out.resize((w, max(1, round(out.height * w / out.width))), Image.BILINEAR)
+    buf = io.BytesIO()
+    out.save(buf, format="JPEG", quality=80)
+    return buf.getvalue()
+
+
 def apply_ops(session, client: str | None, ops: list[dict]) -> dict:
     """Apply the page's queued edits in order, each its own change (one undo step), against
     the stored state (never the page's copy), so no key press is lost or reordered.
@@ -143,9 +166,15 @@ def register(server, session) -> None:
     @server.route(f"{PREFIX}/image/<int:i>/<name>")
     def _image(i, name):
         import base64
-        frame = session.frame(session.frame_id(index_arg(i)))
+        fid = session.frame_id(index_arg(i))
+        frame = session.frame(fid)
         if name not in session.camera_names:
             abort(404)
+        if request.args.get("redacted"):
+            body = redacted_image(session, fid, name)
+            if body is None:
+                abort(404)
+            return Response(body, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
         img = frame.camera_image(name, session.config.image_max_width)
         if img is None:
             abort(404)

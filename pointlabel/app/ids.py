@@ -7,6 +7,7 @@ SELECTION = "selection-store"          # {"id": annotation id | None, "vertex": 
 CURRENT_CLASS = "current-class-store"  # class given to new cuboids / polylines
 FIT_REQUEST = "fit-request"            # {"x","y","z","source","ts"}: a point clicked in fit mode
 VERTEX_REQUEST = "vertex-request"      # the same, in polyline mode
+REDACT_REQUEST = "redact-request"      # {"camera", "rect": [l, t, r, b], "ts"}: a region drawn in redact mode
 SELECT_REQUEST = "select-request"      # {"id", "vertex"} or {"x","y","z"}: a click that selects
 CONFIG = "config-store"                # what the canvas needs once: ids, topology, steps, keys (app.canvas_config)
 URL = "url"                            # ?frame=<id>: a reload reopens the same frame
@@ -44,6 +45,7 @@ COLOR_MODE = "color-mode"
 POINT_SIZE = "point-size"
 RANGE = "range-filter"
 HIDE_GROUND = "hide-ground"            # ["hide"]: the 3D view and the BEV leave out ground points
+REDACTED_VIEW = "redacted-view"        # ["on"]: the cameras show their images redacted (privacy)
 
 # -- views (drawn by the canvas, js/src; the 3D view keeps the id graph-3d) ---------------------
 GRAPH_3D = "graph-3d"

@@ -34,6 +34,7 @@ BINDINGS: tuple[tuple[tuple[str, ...], dict, str, str], ...] = (
     (("1",), {"set": [ids.MODE, "value", "select"]}, "mode: select", "Modes"),
     (("2",), {"set": [ids.MODE, "value", "fit"]}, "mode: click-to-fit box", "Modes"),
     (("3",), {"set": [ids.MODE, "value", "polyline"]}, "mode: polyline (click adds a vertex)", "Modes"),
+    (("4",), {"set": [ids.MODE, "value", "redact"]}, "mode: redact (drag a region on a camera image)", "Modes"),
     (("n",), {"click": ids.NEW_POLYLINE_BTN}, "start a new polyline", "Polylines"),
     (("m",), {"click": ids.CLOSE_POLYLINE_BTN}, "close / open the polyline", "Polylines"),
     (("backspace",), {"click": ids.DELETE_VERTEX_BTN}, "delete the selected vertex", "Polylines"),

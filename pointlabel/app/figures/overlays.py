@@ -14,7 +14,9 @@ import numpy as np
 from calibration.cuboid_topology import EDGES
 from calibration.projection import polyline_segments, project_segments, segments_to_path
 from pointlabel.app.figures.style import PROPOSAL_COLOUR, class_colour
-from pointlabel.model import STATUS_PROPOSAL, STATUS_REJECTED, Cuboid, FrameAnnotations, Polyline3D
+from pointlabel.model import STATUS_PROPOSAL, STATUS_REJECTED, Cuboid, FrameAnnotations, Polyline3D, Redaction2D
+
+REDACTION_COLOUR = "#ff5252"
 
 Projector = Callable[[np.ndarray], np.ndarray]  # (M, 2, 3) LiDAR segments -> (P, d) NaN-gapped path
 
@@ -46,9 +48,18 @@ def _flat_path(path: np.ndarray) -> list:
     return [None if v != v else v for v in out]
 
 
+def _region_outline(r: Redaction2D) -> np.ndarray:
+    """(P, 2) the closed outline of a drawn redact region, recorded-image pixels."""
+    if r.box_xyxy is not None:
+        l, t, rt, b = r.box_xyxy
+        return np.array([(l, t), (rt, t), (rt, b), (l, b), (l, t)], dtype=float)
+    pts = np.asarray(r.polygon, dtype=float)
+    return np.concatenate([pts, pts[:1]])
+
+
 def camera_paths(anns: FrameAnnotations | None, sensor, class_colours: Mapping[str, str] | None = None) -> list[dict]:
     """The annotations projected into one camera, for the canvas to draw (js/src/cameras.js):
-    [{"id", "kind": box | proposal | polyline | vertices, "colour", "path": flat [u, v, ...]
+    [{"id", "kind": box | proposal | polyline | redaction, "colour", "path": flat [u, v, ...]
     with None between pieces, "bbox": [u0, v0, u1, v1] of the visible path}]. Pixels of the
     original image; segments clipped at the near plane and bent by the lens (camera_projector)."""
     project = camera_projector(sensor)
@@ -60,12 +71,14 @@ def camera_paths(anns: FrameAnnotations | None, sensor, class_colours: Mapping[s
         elif isinstance(a, Polyline3D) and len(a.vertices) >= 2:
             path = project(polyline_segments(a.points, a.closed))
             kind = "polyline"
+        elif isinstance(a, Redaction2D) and a.camera == sensor.name and a.status != STATUS_REJECTED:
+            path, kind = _region_outline(a), "redaction"
         else:
             continue
         finite = path[np.isfinite(path).all(axis=1)] if len(path) else path
         if len(finite) == 0:
             continue
-        out.append({"id": a.id, "kind": kind, "colour": PROPOSAL_COLOUR if kind == "proposal"
-                    else class_colour(a.label, class_colours), "path": _flat_path(path),
+        colour = {"proposal": PROPOSAL_COLOUR, "redaction": REDACTION_COLOUR}.get(kind) or class_colour(a.label, class_colours)
+        out.append({"id": a.id, "kind": kind, "colour": colour, "path": _flat_path(path),
                     "bbox": [float(v) for v in (*finite.min(axis=0)[:2], *finite.max(axis=0)[:2])]})
     return out

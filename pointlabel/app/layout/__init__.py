@@ -29,6 +29,7 @@ def build_layout(session, frame_index: int = 0) -> html.Div:
         dcc.Store(id=ids.CURRENT_CLASS, data={"cuboid": cfg.classes[0], "polyline": cfg.polyline_classes[0]}),
         dcc.Store(id=ids.FIT_REQUEST),
         dcc.Store(id=ids.VERTEX_REQUEST),
+        dcc.Store(id=ids.REDACT_REQUEST),
         dcc.Store(id=ids.SELECT_REQUEST),
         dcc.Store(id=ids.CONFIG, data=canvas_config(session)),
         dcc.Store(id=ids.CAMERA_OVERLAYS),

@@ -20,7 +20,7 @@ def build(session, frame_index: int = 0) -> html.Div:
         html.Span(id=ids.FRAME_LABEL, className="frame-label"),
         dcc.RadioItems(id=ids.MODE, className="mode", inline=True, value="select", options=[
             {"label": "select", "value": "select"}, {"label": "fit box", "value": "fit"},
-            {"label": "polyline", "value": "polyline"}]),
+            {"label": "polyline", "value": "polyline"}, {"label": "redact", "value": "redact"}]),
         html.Button("↶", id=ids.UNDO_BTN, title="undo (Ctrl+Z)", className="btn"),
         html.Button("↷", id=ids.REDO_BTN, title="redo (Ctrl+Y)", className="btn"),
         html.Span(id=ids.SAVED, className="saved", children="saved"),

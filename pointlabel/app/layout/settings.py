@@ -27,6 +27,8 @@ def build(session) -> html.Div:
                                                 className="range-slider")], className="range"),
         dcc.Checklist(id=ids.HIDE_GROUND, options=[{"label": " hide ground (H)", "value": "hide"}], value=[],
                       className="hide-ground"),
+        dcc.Checklist(id=ids.REDACTED_VIEW, options=[{"label": " redacted cameras (faces, plates, drawn regions)",
+                                                      "value": "on"}], value=[], className="hide-ground"),
         html.Div(className="budget", children=(
             f"point budget: 3D and BEV {cfg.budget.view3d:,} · camera {cfg.budget.camera:,} "
             "(voxel-downsampled above)")),
