@@ -37,25 +37,6 @@ function box() { var b = c.hub.annotations().find(function (a) { return a.id ===
 """
 
 
-# Orbits the 3D view for 2 s, one pointer move per animation frame (pointer events dispatched
-# to the canvas in the page), and counts the frames the view painted.
-_ORBIT_CAPACITY = """
-var lod = arguments[0], done = arguments[arguments.length - 1];
-var v = window.pointlabelCanvas.view3d, el = v.renderer.domElement, r = el.getBoundingClientRect();
-v.lodEnabled = lod;
-function ev(type, x) { el.dispatchEvent(new PointerEvent(type, {clientX: r.left + x, clientY: r.top + r.height / 2,
-  pointerId: 1, isPrimary: true, pointerType: 'mouse', button: 0, buttons: type === 'pointerup' ? 0 : 1, bubbles: true})); }
-var x = r.width * 0.3, f0 = v.frames, t0 = performance.now();
-ev('pointerdown', x);
-(function tick() {
-  x += 3; ev('pointermove', x);
-  if (performance.now() - t0 < 2000) { requestAnimationFrame(tick); return; }
-  ev('pointerup', x);
-  done((v.frames - f0) / ((performance.now() - t0) / 1000));
-})();
-"""
-
-
 def _repaint_ms(frames, t_key: float, x0: float) -> float:
     """From the monitor's frames: the first frame after the key press at which the 3D view
     had drawn since the press with the box moved, minus the press (conservative: the frame
@@ -145,21 +126,26 @@ def run(tmp: Path) -> list[tuple[str, float, str]]:
                          (f1 - f0) / ((t1 - t0) / 1000), "fps"))
             rows.append((f"canvas: orbit drag, main thread in long tasks ({what})",
                          _longtasks_after(driver, t0, t1 - t0) / ((t1 - t0) / 1000), "ms/s"))
-            # what the canvas sustains when every frame brings a move (input generated in the page)
-            rows.append((f"canvas: orbit, frames the canvas paints a second with a move every frame ({what})",
-                         driver.execute_async_script(_ORBIT_CAPACITY, lod), "fps"))
         driver.execute_script("window.pointlabelCanvas.view3d.lodEnabled = true")
 
-        # -- frame switch to painted ---------------------------------------------------------------
-        switch = []
-        for _ in range(4):
+        # -- frame switch to painted: the next frame (`.`, fetched while the labeller looked at
+        # this one), and a jump by the slider to a frame not fetched yet ------------------------
+        def switch_to(click: str) -> float:
             loads = driver.execute_script("return window.pointlabelCanvas.loads")
             t0 = driver.execute_script("return performance.now()")
-            driver.execute_script("document.getElementById('next-frame-btn').click()")
-            b.wait(driver, "return window.pointlabelCanvas.loads > arguments[0]", 60, "next frame", loads)
+            driver.execute_script(click)
+            b.wait(driver, "return window.pointlabelCanvas.loads > arguments[0]", 60, "the frame", loads)
             t1 = driver.execute_async_script("var d = arguments[0]; requestAnimationFrame(function () { d(performance.now()); })")
-            switch.append((t1 - t0) / 1000)
-        rows.append(("canvas: frame switch to painted, whole sweep (3D, BEV, camera)", statistics.median(switch), "s median"))
+            return (t1 - t0) / 1000
+
+        switch, jump = [], []
+        for _ in range(3):
+            time.sleep(1.0)  # the labeller looks at the frame a moment (the next one is fetched meanwhile)
+            switch.append(switch_to("document.getElementById('next-frame-btn').click()"))
+        for i in (0, 2, 5):
+            jump.append(switch_to(f"window.dash_clientside.set_props('frame-slider', {{value: {i}}})"))
+        rows.append(("canvas: frame jump to painted, not fetched before (3D, BEV, camera)", statistics.median(jump), "s median"))
+        rows.append(("canvas: next frame to painted, whole sweep (3D, BEV, camera)", statistics.median(switch), "s median"))
     finally:
         driver.quit()
         server.stop()

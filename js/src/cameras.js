@@ -43,7 +43,8 @@ class CameraView {
   }
 
   async load(index, signal) {
-    const msg = await fetchMessage(this.hub.url(`/camera/${index}/${encodeURIComponent(this.name)}`), signal);
+    const url = this.hub.url(`/camera/${index}/${encodeURIComponent(this.name)}`);
+    const msg = await (window.pointlabelCanvas.fetchMessage || fetchMessage)(url, signal);
     this.data = { meta: msg.meta, uv: msg.arrays.uv, depth: msg.arrays.depth };
     this.title.textContent = msg.meta.title;
     this.setImage();

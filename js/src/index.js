@@ -68,6 +68,31 @@ function focusOn(c) {
 }
 
 // -- frames -------------------------------------------------------------------------------------
+// The next frame's messages are fetched while the labeller works on this one (labellers step
+// through a sequence), so `.` finds them here; a few frames' worth at most.
+const prefetched = new Map();  // url -> Promise of the message
+const PREFETCH_KEEP = 8;
+
+function fetchCached(url, signal) {
+  const hit = prefetched.get(url);
+  if (hit) { prefetched.delete(url); return hit; }
+  return fetchMessage(url, signal);
+}
+
+function prefetch(index) {
+  if (!hub.config || index < 0 || index >= hub.config.frames) { return; }
+  const urls = [hub.url(`/cloud/${index}`), ...(hub.config.cameras || []).map((n) => hub.url(`/camera/${index}/${encodeURIComponent(n)}`))];
+  for (const url of urls) {
+    if (prefetched.has(url)) { continue; }
+    const p = fetchMessage(url);
+    p.catch(() => prefetched.delete(url));
+    prefetched.set(url, p);
+  }
+  for (const n of hub.config.cameras || []) { new Image().src = hub.url(`/image/${index}/${encodeURIComponent(n)}`); }
+  while (prefetched.size > PREFETCH_KEEP) { prefetched.delete(prefetched.keys().next().value); }
+}
+canvas.fetchMessage = fetchCached;  // the cameras read through the same cache
+
 let loading = null;
 async function loadFrame(index) {
   if (loading) { loading.abort(); }
@@ -77,7 +102,7 @@ async function loadFrame(index) {
   const t0 = performance.now();
   try {
     const cams = canvas.cameras.load(index, ctl.signal);
-    const msg = await fetchMessage(hub.url(`/cloud/${index}`), ctl.signal);
+    const msg = await fetchCached(hub.url(`/cloud/${index}`), ctl.signal);
     if (ctl.signal.aborted) { return; }
     const a = msg.arrays;
     hub.cloud = { meta: msg.meta, xyz: a.xyz, intensity: a.intensity || null, rgb: a.rgb || null, n: a.xyz.length / 3 };
@@ -95,6 +120,7 @@ async function loadFrame(index) {
     await cams;
     canvas.loads += 1;
     canvas.lastLoadMs = performance.now() - t0;
+    setTimeout(() => { if (hub.index === index) { prefetch(index + 1); } }, 300);
   } catch (e) {
     if (e.name !== "AbortError") { hub.status(`could not load frame: ${e.message}`); }
   } finally {
