@@ -74,6 +74,11 @@ def test_login_my_tasks_review_loop_and_admin_page(page, kitti_root, tmp_path):
         page.wait("return document.getElementById('team-queue-%d') !== null" % task, what="the review queue")
         ApiClient(server.url, token=rev).request("POST", f"/annotations/{box['id']}/review",
                                                  {"verdict": "rejected", "comment": "box too loose"})
+        page.click(f"team-review-{task}")  # open the task: its first frame, in the Review tab
+        page.wait("var b = document.getElementById('tab-review-btn'); return b && b.className.indexOf('active') >= 0",
+                  what="the Review tab")
+        assert "frame=000000" in page.d.current_url
+        page.wait("return document.getElementById('team-queue-%d') !== null" % task, what="the queue again")
         page.type_into("team-comment", "the car in 000000 is too loose", enter=False)
         page.click(act_id(task, "rework"))
         page.wait("return document.getElementById('team-queue-%d') === null" % task, what="the task left the queue")

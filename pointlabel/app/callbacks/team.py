@@ -23,9 +23,10 @@ def _button(label: str, task: int, to: str):
     return html.Button(label, id={"type": ACT, "task": task, "to": to}, className="btn small")
 
 
-def _open(t) -> html.A:
-    return html.A(f"{t.first_frame}:{t.last_frame}", href=f"/?frame={t.first_frame}", className="team-open",
-                  id=f"team-open-{t.id}")
+def _open(t, review: bool = False) -> html.A:
+    """A link to the task's first frame (a reviewer's: in the Review tab, assets/team.js)."""
+    return html.A(f"{t.first_frame}:{t.last_frame}", href=f"/?frame={t.first_frame}" + ("&tab=review" if review else ""),
+                  className="team-open", id=f"team-{'review' if review else 'open'}-{t.id}")
 
 
 def my_tasks(session, user, book, key) -> list:
@@ -58,7 +59,7 @@ def queue(book, key) -> list:
         rows.append(html.Div("nothing submitted", className="muted"))
     for t in tasks:
         rows.append(html.Div(id=f"team-queue-{t.id}", className="team-task", children=[
-            html.Span(f"#{t.id} {t.assignee or '-'} "), _open(t),
+            html.Span(f"#{t.id} {t.assignee or '-'} "), _open(t, review=True),
             _button("accept", t.id, "accepted"), _button("rework", t.id, "rework")]))
     return rows
 
