@@ -1,4 +1,6 @@
-"""App speed: what a sweep costs to send, to build on the server, and to paint in Chromium.
+"""App speed on the server: what a sweep costs to build and send to the canvas (binary
+messages, app.endpoints), and the server's memory over a long sequence. The browser side
+(key nudges, orbiting, frame switches in Chromium) is benchmarks/bench_canvas.py.
 
 `bench_rows()` -> [(name, value, unit)]; run this file to print them. Uses the real KITTI
 frames in ../shared/kitti/training (read in place) and synthetic clouds for the big cases.
@@ -7,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import gzip
-import os
 import resource
 import statistics
 import sys
@@ -57,38 +58,33 @@ def _app(dataset, tmp: Path, **kw):
     return create_app(dataset, open_store(dataset, tmp / f"bench-{id(dataset)}.sqlite"), **kw)
 
 
-def _json(fig) -> bytes:
-    from dash._utils import to_json
-    return to_json(fig).encode()
-
-
 def payload_rows(tmp: Path) -> list:
-    from pointlabel.app import views
+    from pointlabel.app.endpoints import cloud_message
     from pointlabel.datasets.detect import open_dataset
     ds = open_dataset(KITTI)
-    app = _app(ds, tmp)
-    s = app.pointlabel_session
+    s = _app(ds, tmp).pointlabel_session
     fid = "000001"  # 120,268 points
     raw = len(s.frame(fid).xyz) * 12
-    body = _json(views.scene(s, fid, "intensity", 1.5, [0, 120]))
+    body = cloud_message(s, s.index_of(fid))
     wire = len(gzip.compress(body, 1))
     return [("app: 120k sweep raw float32 xyz", raw / 1e6, "MB"),
-            ("app: 120k sweep 3D figure JSON (typed arrays)", len(body) / raw, "x raw xyz"),
-            ("app: 120k sweep 3D figure on the wire (gzip)", wire / raw, "x raw xyz")]
+            ("app: 120k sweep cloud message (xyz + intensity byte)", len(body) / raw, "x raw xyz"),
+            ("app: 120k sweep cloud message on the wire (gzip)", wire / raw, "x raw xyz")]
 
 
 def build_rows(tmp: Path) -> list:
-    """Server time to build every figure of a frame (3D, BEV, cameras, page state)."""
-    from pointlabel.app import views
+    """Server time for a frame: the cloud and camera messages and the page state."""
+    from pointlabel.app.endpoints import camera_message, cloud_message
     from pointlabel.datasets.detect import open_dataset
     ds = open_dataset(KITTI)
     s = _app(ds, tmp).pointlabel_session
 
     def build(fid):
-        figs = [views.scene(s, fid, "height", 1.5, [0, 120]), views.bev(s, fid, "height", [0, 120])]
-        figs += [views.camera(s, fid, c) for c in s.camera_names]
+        i = s.index_of(fid)
+        cloud_message(s, i)
+        for c in s.camera_names:
+            camera_message(s, i, c)
         s.page_state(fid)
-        return [_json(f) for f in figs if f is not None]
 
     cold, warm = [], []
     for fid in ds.frame_ids:
@@ -98,153 +94,46 @@ def build_rows(tmp: Path) -> list:
         t = time.perf_counter()
         build(fid)
         warm.append(time.perf_counter() - t)
-    return [("app: build a frame's figures, first visit (load + JSON)", statistics.median(cold) * 1e3, "ms median"),
-            ("app: build a frame's figures, loaded frame (JSON)", statistics.median(warm) * 1e3, "ms median")]
+    return [("app: a frame's messages + page state, first visit (load included)", statistics.median(cold) * 1e3, "ms median"),
+            ("app: a frame's messages + page state, loaded frame", statistics.median(warm) * 1e3, "ms median")]
 
 
 def big_cloud_rows(tmp: Path, n: int = 5_000_000) -> list:
-    from pointlabel.app import views
+    from pointlabel.app.endpoints import cloud_message
     ds = SyntheticScans(n)
     s = _app(ds, tmp).pointlabel_session
     fid = ds.frame_ids[0]
     s.frame(fid)  # load (not timed: reading is the dataset's cost)
     t = time.perf_counter()
-    body = _json(views.scene(s, fid, "height", 1.5, [0, 120]))
+    body = cloud_message(s, 0)
     build = time.perf_counter() - t
     budget = s.config.budget.view3d
-    return [("app: 5M-point cloud, 3D figure build (downsample + JSON)", build * 1e3, "ms"),
-            ("app: 5M-point cloud, points sent (3D budget %d)" % budget,
-             len(s.frame(fid).view_indices(budget)[0]), "points"),
-            ("app: 5M-point cloud, 3D payload (gzip)", len(gzip.compress(body, 1)) / 1e6, "MB")]
+    return [("app: 5M-point cloud, cloud message build (downsample + pack)", build * 1e3, "ms"),
+            (f"app: 5M-point cloud, points sent (budget {budget:,})", len(s.frame(fid).view_indices(budget)[0]), "points"),
+            ("app: 5M-point cloud, message (gzip)", len(gzip.compress(body, 1)) / 1e6, "MB")]
 
 
 def memory_rows(tmp: Path, frames: int = 200) -> list:
     """Visit every sweep of a 200-sweep sequence (120k points each); peak RSS stays bounded
     by the frame cache, not by the sequence length."""
-    from pointlabel.app import views
+    from pointlabel.app.endpoints import cloud_message
     ds = SyntheticScans(120_000, frames)
     s = _app(ds, tmp).pointlabel_session
-    for fid in ds.frame_ids:
-        views.scene(s, fid, "height", 1.5, [0, 120])
-        views.bev(s, fid, "height", [0, 120])
+    for i, fid in enumerate(ds.frame_ids):
+        cloud_message(s, i)
         s.frame(fid).fit_context()
     gc.collect()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return [(f"app: peak RSS after visiting {frames} sweeps (fitting contexts built)", peak, "MB")]
 
 
-def browser_rows(tmp: Path, budgets=None) -> list:
-    """Frame switch to painted, and a key nudge to repainted, in headless Chromium (software
-    WebGL) for 3D budgets: the default (DEFAULT_BUDGET_3D, chosen by this row: the target is a
-    switch under 1.5 s for a 120k sweep), the full sweep, and a smaller one."""
-    from pointlabel.app.config import DEFAULT_BUDGET_3D
-    budgets = budgets or (DEFAULT_BUDGET_3D, 150_000, 30_000)
-    if not (os.path.exists("/usr/bin/chromium") and os.path.exists("/usr/bin/chromedriver")):
-        return []
-    sys.path.insert(0, str(ROOT / "tests" / "app"))
-    from conftest import CHROME_ARGS, LiveServer  # the browser settings of the tests
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    from pointlabel.app.config import PointBudget
-    from pointlabel.datasets.detect import open_dataset
-    rows = []
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for a in CHROME_ARGS:
-        opts.add_argument(a)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    driver.set_script_timeout(120)
-    try:
-        for budget in budgets:
-            ds = open_dataset(KITTI)
-            app = _app(ds, tmp, budget=PointBudget(view3d=budget))
-            server = LiveServer(app)
-            s = app.pointlabel_session
-            try:
-                driver.get(server.url + "?frame=000008")
-                _wait(driver, "var g=document.querySelector('#graph-3d .js-plotly-plot');"
-                              "return g && g._fullData && g._fullData[0] && g._fullData[0]._length > 1000")
-                times = []
-                switched = ("000009", "000010", "000019", "000032", "000142")  # the next frames after 000008
-                for fid in switched:
-                    n = len(s.frame(fid).view_indices(budget)[0])
-                    times.append(driver.execute_async_script(_SWITCH, n))
-                default = " (default)" if budget == DEFAULT_BUDGET_3D else ""
-                rows.append((f"app: frame switch to painted in headless Chromium (3D budget {budget:,}){default}",
-                             statistics.median(times), "s median"))
-                fid = switched[-1]  # the frame the page shows now
-                box = s.commit(fid, upserts=[_box()])["annotations"][0]["id"]
-                driver.execute_script("window.dash_clientside.set_props('selection-store', "
-                                      "{data: {id: arguments[0], vertex: null}})", box)
-                time.sleep(2)
-                nudges = [driver.execute_async_script(_NUDGE) for _ in range(3)]
-                rows.append((f"app: key nudge to repainted 3D view (3D budget {budget:,}){default}",
-                             statistics.median(nudges), "s median"))
-            finally:
-                server.stop()
-    finally:
-        driver.quit()
-    return rows
-
-
-_SWITCH = """
-var n = arguments[0], done = arguments[1];
-var g = document.querySelector('#graph-3d .js-plotly-plot');
-var t0 = performance.now();
-var check = function () {
-  if (g._fullData && g._fullData[0] && g._fullData[0]._length === n) {
-    g.removeListener('plotly_afterplot', check);
-    requestAnimationFrame(function () { requestAnimationFrame(function () { done((performance.now() - t0) / 1000); }); });
-  }
-};
-g.on('plotly_afterplot', check);
-document.getElementById('next-frame-btn').click();
-"""
-
-
-_NUDGE = """
-var done = arguments[0];
-var g = document.querySelector('#graph-3d .js-plotly-plot');
-var t0 = performance.now();
-var check = function () {
-  g.removeListener('plotly_afterplot', check);
-  requestAnimationFrame(function () { requestAnimationFrame(function () { done((performance.now() - t0) / 1000); }); });
-};
-g.on('plotly_afterplot', check);
-window.dash_clientside.set_props('nudge-store', {data: {action: 'move_forward', coarse: false, ts: Date.now()}});
-"""
-
-
-def _box():
-    from pointlabel.model import Cuboid
-    return Cuboid(center=(10.0, 0.0, -0.9), size_lwh=(4.0, 1.8, 1.5), yaw=0.0)
-
-
-def _wait(driver, script, timeout=120):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if driver.execute_script(script):
-            return
-        time.sleep(0.2)
-    raise TimeoutError(script)
-
-
 def bench_rows() -> list[tuple[str, float, str]]:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        rows = payload_rows(tmp) + build_rows(tmp) + big_cloud_rows(tmp)
-        rows += browser_rows(tmp)
-        rows += memory_rows(tmp)
+        rows = payload_rows(tmp) + build_rows(tmp) + big_cloud_rows(tmp) + memory_rows(tmp)
     return rows
 
 
 if __name__ == "__main__":
-    # `bench_app.py browser 80000 60000 50000`: only the browser rows, for these 3D budgets
-    if sys.argv[1:2] == ["browser"]:
-        with tempfile.TemporaryDirectory() as d:
-            rows = browser_rows(Path(d), tuple(int(b) for b in sys.argv[2:]) or None)
-    else:
-        rows = bench_rows()
-    for name, value, unit in rows:
+    for name, value, unit in bench_rows():
         print(f"{name:<80} {value:>10.3f} {unit}")
