@@ -48,7 +48,7 @@ def build_layout(session, frame_index: int = 0) -> html.Div:
                 editor.selection_bar(), tabs(),
                 html.Div(id=ids.LABEL_PANEL, className="label-panel", children=[
                     editor.build(session), objects.build(), history.build(), settings.build(session)]),
-                review.build(), team_panel.build()]),
+                review.build(), team_panel.build(session)]),
         ]),
         help_panel.build(),
     ])

@@ -16,7 +16,10 @@ TEAM_TICK = "team-tick"
 ACT = "team-act"  # pattern-matching buttons {"type": ACT, "task": id, "to": state}
 
 
-def build() -> html.Div:
+def build(session=None) -> html.Div:
+    """The panel; its 5 s refresh runs only when the store has accounts (team mode)."""
+    from pointlabel.team.users import UserBook
+    team = session is not None and UserBook(session.store).any()
     return html.Div(id=TEAM_PANEL, className="team-panel", children=[
         html.Div(className="row", children=[
             html.Span(id=TEAM_USER, className="team-user"),
@@ -26,5 +29,5 @@ def build() -> html.Div:
         dcc.Input(id=TEAM_COMMENT, type="text", placeholder="comment for rework", className="team-comment",
                   debounce=False, style={"display": "none"}),
         html.Div(id=TEAM_STATUS, className="team-status"),
-        dcc.Interval(id=TEAM_TICK, interval=5000),
+        dcc.Interval(id=TEAM_TICK, interval=5000, disabled=not team),
     ])
