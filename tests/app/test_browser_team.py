@@ -1,5 +1,6 @@
 """Team mode in Chromium against the real server (`pointlabel serve` in a subprocess, accounts
-made with `pointlabel users add`, a task with `pointlabel tasks create`): the login page; a
+made with `pointlabel users add`, a task with `pointlabel tasks create`): the login page; the
+signed-in labeller's page cannot edit outside their task or give a verdict (403); a
 labeller sees "my tasks", starts and submits; a reviewer sees the task in the queue and sends
 it to rework with a comment (and rejects an object through the API); the labeller sees the
 comment and the rejected object; the admin page (team report) with its plots. Run it alone."""
@@ -62,6 +63,16 @@ def test_login_my_tasks_review_loop_and_admin_page(page, kitti_root, tmp_path):
         login(page, server.url, "lab1", "lab1-password")
         page.wait("return document.getElementById('team-task-%d') !== null" % task, what="my tasks")
         assert "My tasks" in text_of(page, "team-tasks") and "todo" in text_of(page, f"team-task-{task}")
+        # the signed-in page cannot edit outside the task, nor give a verdict (403 with its cookie)
+        other = ApiClient(server.url, token=admin).create("000006", BOX)
+        fetch = """var done = arguments[arguments.length - 1];
+            fetch(arguments[0], {method: 'POST', headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify(arguments[1])}).then(function (r) { done(r.status); });"""
+        nudge = {"client": "tab-x", "ops": [{"op": "nudge", "frame": "000006", "id": other["id"], "action": "forward",
+                                             "coarse": False}]}
+        assert page.d.execute_async_script(fetch, "/_pointlabel/edit", nudge) == 403
+        assert page.d.execute_async_script(fetch, f"/api/v1/annotations/{box['id']}/review", {"verdict": "accepted"}) == 403
+        page.d.get_log("browser")  # the two refusals are logged by the browser as failed loads
         page.click(act_id(task, "in_progress"))
         page.wait("return document.getElementById(arguments[0]) !== null", 60, "the submit button",
                   act_id(task, "submitted"))
