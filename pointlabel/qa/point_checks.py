@@ -369,6 +369,8 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
         if moves:
             sev = ERROR if strong and ratio > 1.0 else WARNING
             out.append(Verdict("points_misfit", sev, round(worst, 3), "; ".join(moves)))
+        if not (moves and sev == ERROR) and strong and guide is not None:
+            out += _oversized(ev, label, (l, w), guide, config)
         if elongated and ev.heading_dev is not None and abs(np.degrees(ev.heading_dev)) > config.heading_tolerance_deg \
                 and ev.n >= 30:
             deg = float(np.degrees(ev.heading_dev))
@@ -411,6 +413,27 @@ def _turned(ev: BoxEvidence, l: float, w: float, elongated: bool, tol: float) ->
         return (f"the object's long side ({ext_y:.1f} m of returns) runs across the box "
                 f"({w:.2f} m wide): turn it 90 deg")
     return None
+
+
+def _oversized(ev: BoxEvidence, label: str, lw, guide, config: CheckConfig) -> list[Verdict]:
+    """A box much bigger than its class usually is (`oversize` x the typical length or width)
+    whose returns, wherever the sweep saw them, fill much less of it, leaving both ends empty:
+    weak signs that together say the box is too big, where the empty ends themselves were
+    hidden. (One empty end is what a long object with its far end hidden looks like.)"""
+    prior = guide.fit or guide.size
+    if prior is None or not guide.rigid:  # a person's extent changes with every step
+        return []
+    out = []
+    for a, name in ((0, "long"), (1, "wide")):
+        gaps = np.maximum(-ev.beyond[a], 0.0)  # empty margins at either end
+        extent = lw[a] - gaps.sum()  # what the returns fill
+        # empty at both ends: a hidden far end explains one empty end, not two
+        both = gaps.min() >= 0.25 * gaps.sum()
+        if lw[a] > config.oversize * prior.typical[a] and gaps.sum() > config.unfilled * lw[a] and both:
+            out.append(Verdict("points_misfit", ERROR, round(lw[a] - extent, 3),
+                               f"{lw[a]:.2f} m {name}, a typical {label} is {prior.typical[a]:.2f} m, and its returns "
+                               f"fill only {extent:.2f} m: make it about {max(extent, prior.typical[a]):.1f} m {name}"))
+    return out
 
 
 def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
