@@ -77,6 +77,9 @@ def test_generated_sequence_cameras_and_distorted_projection(sequence, tmp_path,
     drawn = (max(uv[:, 0].min(), 0), max(uv[:, 1].min(), 0), min(uv[:, 0].max(), w - 1), min(uv[:, 1].max(), h - 1))
     truth = cuboid_box2d(sensor.lidar_to_cam(car.corners()), sensor.camera)
     assert box_iou_2d(drawn, truth.ltrb) > 0.6, (drawn, truth)
+    page.key("g")  # focus the views on the new box, for the picture
+    page.wait_canvas("c.view3d.controls.target.distanceTo({x: arguments[0], y: arguments[1], z: arguments[2]}) < 1e-6",
+                     "focused on the box", *box.center)
     time.sleep(1.0)  # the last overlay drawn before the picture
     # the README's picture: generated data only (the KITTI frames' licence keeps them out of docs)
     page.screenshot("app-06-sequence.png", also=DOCS / "app.png")
