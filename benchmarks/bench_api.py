@@ -129,7 +129,8 @@ def run(backend: str, seconds: float, tmp: Path, workers: int = 0) -> dict:
             st = AnnotationStore(db)
             token = UserBook(st).add("loadtest", "admin")[1]
             st.close()
-            server_cm = TeamServer(KITTI, db, token=token, workers=workers, log=tmp / f"server-{backend}-w{workers}.log")
+            server_cm = TeamServer(KITTI, db, token=token, workers=workers,
+                                   log=tmp / f"server-{backend}-w{workers}.log")
         else:
             server_cm = ServerProcess(KITTI, db, log=tmp / f"server-{backend}.log")
         with server_cm as server:

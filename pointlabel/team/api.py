@@ -176,7 +176,8 @@ def openapi_paths() -> dict:
         "/tasks": {
             "get": {"operationId": "listTasks", "summary": "tasks of this dataset",
                     "parameters": [{"name": "assignee", "in": "query", "schema": {"type": "string"}},
-                                   {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}}],
+                                   {"name": "state", "in": "query",
+                                    "schema": {"type": "string", "enum": list(STATES)}}],
                     "responses": {"200": _resp(_ref("Tasks"), "the tasks"), "400": _ERR}},
             "post": {"operationId": "createTasks", "summary": "split a frame range into tasks (admin)",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewTasks")}}},
@@ -190,7 +191,8 @@ def openapi_paths() -> dict:
         "/annotations/{id}/review": {
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "post": {"operationId": "reviewAnnotation", "summary": "a verdict on an annotation (reviewer, admin)",
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReviewRequest")}}},
+                     "requestBody": {"required": True,
+                                     "content": {"application/json": {"schema": _ref("ReviewRequest")}}},
                      "responses": {"200": _resp(_ref("Verdict"), "recorded"), "400": _ERR, "403": _ERR, "404": _ERR,
                                    "422": _422}}},
     }

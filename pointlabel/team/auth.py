@@ -87,7 +87,8 @@ input{{display:block;width:100%;margin:.3em 0 1em;padding:.5em;box-sizing:border
 button{{padding:.5em 1.5em}}.err{{color:#f77}}</style></head><body>
 <form method="post" action="/login" id="login-form"><h2>pointlabel</h2>{error}
 <label>Name<input name="name" id="login-name" autocomplete="username" value="{name}"></label>
-<label>Password or API token<input name="secret" id="login-secret" type="password" autocomplete="current-password"></label>
+<label>Password or API token<input name="secret" id="login-secret" type="password"
+ autocomplete="current-password"></label>
 <input type="hidden" name="next" value="{next}"><button type="submit" id="login-submit">Sign in</button></form>
 </body></html>"""
 

@@ -33,7 +33,7 @@ BREAK_S = 300.0
 class TeamMetrics:
     dataset: str
     label_set: str
-    people: dict = field(default_factory=dict)      # name -> {active_h, objects, edits, objects_per_h, s_per_object, ...}
+    people: dict = field(default_factory=dict)      # name -> {active_h, objects, objects_per_h, s_per_object, ...}
     per_class: dict = field(default_factory=dict)   # name -> class -> {objects, active_s, objects_per_h, s_per_object}
     class_errors: dict = field(default_factory=dict)  # class -> {judged, rejected, rate, lo, hi}
     person_errors: dict = field(default_factory=dict)  # name -> {judged, rejected, rate}

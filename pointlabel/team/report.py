@@ -8,6 +8,10 @@ from collections import defaultdict
 from pointlabel.team.metrics import TeamMetrics
 
 
+def _minutes(seconds):
+    return None if seconds is None else round(seconds / 60, 1)
+
+
 def _fmt(v, unit: str = "") -> str:
     return "–" if v is None else f"{v}{unit}"
 
@@ -94,7 +98,7 @@ def to_html(m: TeamMetrics, inline_js: bool = True) -> str:
     people = sorted(m.people)
     rows = [(p, m.people[p]["active_h"], m.people[p]["objects"], m.people[p]["objects_per_h"],
              m.people[p]["s_per_object"],
-             None if m.people[p].get("turnaround_s_median") is None else round(m.people[p]["turnaround_s_median"] / 60, 1),
+             _minutes(m.people[p].get("turnaround_s_median")),
              m.people[p].get("rework_rate"), m.person_errors.get(p, {}).get("rate")) for p in people]
     parts = [f"<h1>Team report · {html.escape(m.dataset)}</h1>",
              f"<p>label set {html.escape(m.label_set)}"

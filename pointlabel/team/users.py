@@ -129,7 +129,8 @@ class UserBook:
         if len(password) < 8:
             raise PointlabelError("a password needs at least 8 characters")
         with self.store.write() as c:
-            if c.execute(update(U).where(U.c.name == name).values(password_hash=_hasher().hash(password))).rowcount == 0:
+            done = c.execute(update(U).where(U.c.name == name).values(password_hash=_hasher().hash(password)))
+            if done.rowcount == 0:
                 raise PointlabelError(f"no user {name!r}")
 
     def by_token(self, token: str) -> User | None:

@@ -71,7 +71,8 @@ def test_login_my_tasks_review_loop_and_admin_page(page, kitti_root, tmp_path):
         nudge = {"client": "tab-x", "ops": [{"op": "nudge", "frame": "000006", "id": other["id"], "action": "forward",
                                              "coarse": False}]}
         assert page.d.execute_async_script(fetch, "/_pointlabel/edit", nudge) == 403
-        assert page.d.execute_async_script(fetch, f"/api/v1/annotations/{box['id']}/review", {"verdict": "accepted"}) == 403
+        review = f"/api/v1/annotations/{box['id']}/review"
+        assert page.d.execute_async_script(fetch, review, {"verdict": "accepted"}) == 403
         page.d.get_log("browser")  # the two refusals are logged by the browser as failed loads
         page.click(act_id(task, "in_progress"))
         page.wait("return document.getElementById(arguments[0]) !== null", 60, "the submit button",

@@ -218,7 +218,8 @@ def test_cli_users_tasks_and_report(kitti_root, tmp_path):
         return subprocess.run([sys.executable, "-m", "pointlabel.cli", *args], capture_output=True, text=True,
                               input=stdin, timeout=120)
 
-    r = cli("users", "add", "ana", "--role", "labeller", "--db", db, "--password-stdin", "--json", stdin="pw-of-ana-1\n")
+    r = cli("users", "add", "ana", "--role", "labeller", "--db", db, "--password-stdin", "--json",
+            stdin="pw-of-ana-1\n")
     assert r.returncode == 0 and set(json.loads(r.stdout)) == {"name", "role", "token"}
     r = cli("users", "add", "ana", "--role", "labeller", "--db", db)
     assert r.returncode != 0 and "already" in r.stderr and "Traceback" not in r.stderr

@@ -86,7 +86,8 @@ def test_sigkill_of_a_worker_loses_no_acknowledged_edit(postgres, kitti_root, tm
         frames = ApiClient(server.url, token=token).frames()[:4]
         out: dict = {}
         until = time.monotonic() + 8.0
-        threads = [threading.Thread(target=_burst, args=(server.url, token, frames, until, k, out)) for k in range(CLIENTS)]
+        threads = [threading.Thread(target=_burst, args=(server.url, token, frames, until, k, out))
+                   for k in range(CLIENTS)]
         [t.start() for t in threads]
         time.sleep(3.0)
         victim = workers[1]

@@ -25,7 +25,8 @@ def _button(label: str, task: int, to: str):
 
 def _open(t, review: bool = False) -> html.A:
     """A link to the task's first frame (a reviewer's: in the Review tab, assets/team.js)."""
-    return html.A(f"{t.first_frame}:{t.last_frame}", href=f"/?frame={t.first_frame}" + ("&tab=review" if review else ""),
+    href = f"/?frame={t.first_frame}" + ("&tab=review" if review else "")
+    return html.A(f"{t.first_frame}:{t.last_frame}", href=href,
                   className="team-open", id=f"team-{'review' if review else 'open'}-{t.id}")
 
 
@@ -77,7 +78,8 @@ def register(app, session) -> None:
             return "", [], [], {"display": "none"}
         book = TaskBook(session.store)
         who = [html.B(user.name), f" · {user.role} · ", html.A("sign out", href="/logout")]
-        mine = my_tasks(session, user, book, key) if user.role == "labeller" or book.list(key, assignee=user.name) else []
+        has_tasks = user.role == "labeller" or book.list(key, assignee=user.name)
+        mine = my_tasks(session, user, book, key) if has_tasks else []
         q = queue(book, key) if user.reviews else []
         return who, mine, q, ({"display": "block"} if user.reviews else {"display": "none"})
 
