@@ -41,7 +41,8 @@ def test_mug_scan_in_its_own_colours_and_a_folder_of_scans(scans_root, tmp_path,
     server = serve_app(app)
     page.d.get(server.url)
     page.wait_frame(ds.frame_ids[0])
-    assert page.js("return document.querySelector('#color-mode').innerText").strip() == "rgb"
+    assert page.wait("var e = document.querySelector('#color-mode'); return e && e.innerText.trim()",
+                     what="the colour setting") == "rgb"
     # drawn in the scan's own colours, exactly: the GPU's colour of each point is its RGB
     s = app.pointlabel_session
     idx, _ = s.frame(ds.frame_ids[0]).view_indices(s.config.budget.view3d)
