@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# At import, not in a request: PIL imported by two request threads at once can be seen
+# half-initialised (Dash's JSON encoder, through plotly, looks for PIL.Image.Image while the
+# camera image route imports it), which fails a callback with "partially initialized module".
+from PIL import Image  # noqa: F401
+
 from pointlabel.app.sampling import downsample_to_budget, range_mask
 
 
