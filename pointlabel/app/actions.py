@@ -100,10 +100,15 @@ def fit_at(session: AppSession, frame_id: str, click: dict, label: str | None) -
         fit = assist.fit_at(frame, _seed(session, frame_id, click), label, priors)
     if fit.cuboid is None:
         return Outcome(message=f"no box: {fit.reason or 'no object here'}")
-    cub = fit.cuboid.replace(id=new_id(), track_id=session.next_track_id())
-    state = session.commit(frame_id, upserts=[cub])
+    cub, state = _store_new_box(session, frame_id, fit)
     return Outcome(state, selection(cub.id),
                    f"fitted {cub.label} (track {cub.track_id}, {fit.n_points} points, confidence {fit.confidence:.2f})")
+
+
+def _store_new_box(session: AppSession, frame_id: str, fit) -> tuple[Cuboid, dict]:
+    """A fit's cuboid saved as a new annotation with a new track id -> (it, the page state)."""
+    cub = fit.cuboid.replace(id=new_id(), track_id=session.next_track_id())
+    return cub, session.commit(frame_id, upserts=[cub])
 
 
 def select_at(session: AppSession, frame_id: str, click: dict) -> Outcome:
@@ -465,7 +470,6 @@ def box_from_finding(session: AppSession, frame_id: str, finding: dict | None) -
     fit = assist.fit_finding(frame, finding["location"], label, priors)
     if fit.cuboid is None:
         return Outcome(message=f"no box: {fit.reason or 'no object there'}")
-    cub = fit.cuboid.replace(id=new_id(), track_id=session.next_track_id())
-    state = session.commit(frame_id, upserts=[cub])
+    cub, state = _store_new_box(session, frame_id, fit)
     return Outcome(state, selection(cub.id),
                    f"made a {cub.label} from the finding (track {cub.track_id}, {fit.n_points} points)")

@@ -92,6 +92,13 @@ class Page:
             "Object.values(c.cameras.views).filter(v => !arguments[0] || v.name === arguments[0])"
             ".flatMap(v => v.paths.map(p => [p.id, p.kind]))", name)]
 
+    def camera_px(self, camera: str, u: float, v: float):
+        """Page pixels where pixel (u, v) of a camera's recorded image shows (zoom, pan and the
+        downscaled display included)."""
+        return self.js("""var v = window.pointlabelCanvas.cameras.views[arguments[0]], t = v.transform();
+          var r = v.overlay.getBoundingClientRect(), p = t.toEl(arguments[1], arguments[2]);
+          return [r.left + p[0], r.top + p[1]];""", camera, float(u), float(v))
+
     def screen_of(self, xyz, view: str = "view3d"):
         return browser.screen_of(self.d, xyz, view)
 

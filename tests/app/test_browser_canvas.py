@@ -205,13 +205,9 @@ def test_a_camera_click_and_a_rectangle_fit_boxes(labelled):
     page.wait_frame(FRAME)
     page.wait_canvas("c.cameras.views.image_2 && c.cameras.views.image_2.data", "camera loaded")
 
-    def cam_px(u, v):
-        return page.js("""var v = window.pointlabelCanvas.cameras.views.image_2, t = v.transform();
-          var r = v.overlay.getBoundingClientRect(), p = t.toEl(arguments[0], arguments[1]);
-          return [r.left + p[0], r.top + p[1]];""", u, v)
     # a click on the car in the image: picked along the ray, fitted
     uv, _, ok = sensor.project_lidar(np.asarray(car.center, dtype=float)[None])
-    page.click_at(*cam_px(*uv[0]))
+    page.click_at(*page.camera_px("image_2", *uv[0]))
     got = page.wait_until(lambda: s.annotations(FRAME).cuboids, what="a box from the camera click")
     assert bev_iou(got[0].as_array()[None], car.as_array()[None])[0, 0] > 0.5
     page.wait_until(lambda: (got[0].id, "box") in page.camera_items("image_2"), what="drawn in the camera")
@@ -219,7 +215,7 @@ def test_a_camera_click_and_a_rectangle_fit_boxes(labelled):
     # a rectangle around the car (its projected box): a cuboid fitted to the frustum's points
     box2d = cuboid_box2d(sensor.lidar_to_cam(car.corners()), sensor.camera)
     u0, v0, u1, v1 = box2d.left, box2d.top, box2d.right, box2d.bottom
-    page.drag(cam_px(u0, v0), cam_px(u1, v1))
+    page.drag(page.camera_px("image_2", u0, v0), page.camera_px("image_2", u1, v1))
     rect = page.wait_until(lambda: s.annotations(FRAME).cuboids, what="a box from the rectangle")
     assert bev_iou(rect[0].as_array()[None], car.as_array()[None])[0, 0] > 0.5
 

@@ -38,12 +38,8 @@ def test_draw_a_region_and_see_the_cameras_redacted(kitti_root, tmp_path, serve_
     page.key("4")
     page.wait_canvas("h.mode === 'redact'", "redact mode")
 
-    def cam_px(u, v):
-        return page.js("""var v = window.pointlabelCanvas.cameras.views.image_2, t = v.transform();
-          var r = v.overlay.getBoundingClientRect(), p = t.toEl(arguments[0], arguments[1]);
-          return [r.left + p[0], r.top + p[1]];""", u, v)
     region = (500.0, 120.0, 700.0, 250.0)  # recorded-image pixels: the house fronts
-    page.drag(cam_px(*region[:2]), cam_px(*region[2:]))
+    page.drag(page.camera_px("image_2", *region[:2]), page.camera_px("image_2", *region[2:]))
     drawn = page.wait_until(lambda: s.annotations(FRAME).redactions, what="a stored redact region")
     assert len(drawn) == 1 and isinstance(drawn[0], Redaction2D) and drawn[0].camera == "image_2"
     assert np.allclose(drawn[0].box_xyxy, region, atol=3.0)  # the drag, in the recorded image's pixels

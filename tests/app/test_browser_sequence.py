@@ -60,10 +60,7 @@ def test_generated_sequence_cameras_and_distorted_projection(sequence, tmp_path,
     page.wait_canvas("h.mode === 'fit'", "fit mode")
     # a click on the car in the distorted camera: the fit picks the points along the ray
     uv, _, _ = sensor.project_lidar(np.asarray(car.center, dtype=float)[None])
-    at = page.js("""var v = window.pointlabelCanvas.cameras.views[arguments[0]], t = v.transform();
-      var r = v.overlay.getBoundingClientRect(), p = t.toEl(arguments[1], arguments[2]);
-      return [r.left + p[0], r.top + p[1]];""", distorted, *map(float, uv[0]))
-    page.click_at(*at)
+    page.click_at(*page.camera_px(distorted, *uv[0]))
     box = page.wait_until(lambda: s.annotations(fid).cuboids, what="fitted box")[0]
     assert np.linalg.norm(np.subtract(box.center[:2], car.center[:2])) < 0.7
 
