@@ -21,6 +21,17 @@ WAIT = 60.0
 
 
 @pytest.fixture
+def session(kitti_root, tmp_path):
+    """The app's session on the real KITTI frames, an empty store, exports under tmp_path."""
+    from pointlabel.app import create_app
+    from pointlabel.datasets.detect import open_dataset
+    from pointlabel.store import open_store
+    ds = open_dataset(kitti_root)
+    app = create_app(ds, open_store(ds, tmp_path / "labels.sqlite"), export_dir=tmp_path / "export")
+    return app.pointlabel_session
+
+
+@pytest.fixture
 def serve_app():
     servers = []
 

@@ -6,20 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pointlabel.app import actions, create_app
+from pointlabel.app import actions
 from pointlabel.geometry.boxes import count_points_in_boxes, cuboids_to_array
 from pointlabel.model import STATUS_CONFIRMED, STATUS_PROPOSAL, STATUS_REJECTED, Cuboid
 
 FRAME = "000008"
-
-
-@pytest.fixture
-def session(kitti_root, tmp_path):
-    from pointlabel.datasets.detect import open_dataset
-    from pointlabel.store import open_store
-    ds = open_dataset(kitti_root)
-    app = create_app(ds, open_store(ds, tmp_path / "labels.sqlite"), export_dir=tmp_path / "export")
-    return app.pointlabel_session
 
 
 def _near_car(session):

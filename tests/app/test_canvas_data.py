@@ -131,15 +131,6 @@ def test_canvas_config_names_what_the_page_has(session):
 
 
 # -- the endpoints --------------------------------------------------------------------------------
-@pytest.fixture
-def session(kitti_root, tmp_path):
-    from pointlabel.app import create_app
-    from pointlabel.datasets.detect import open_dataset
-    from pointlabel.store import open_store
-    ds = open_dataset(kitti_root)
-    return create_app(ds, open_store(ds, tmp_path / "labels.sqlite")).pointlabel_session
-
-
 def test_a_whole_kitti_sweep_goes_out_as_float32_with_its_intensity(session):
     i = session.index_of(FRAME)
     msg = cloud_message(session, i)
