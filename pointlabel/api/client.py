@@ -115,6 +115,9 @@ class ServerProcess:
     """`pointlabel serve DATASET --db DB` in a subprocess on 127.0.0.1 and a free port;
     `start()` returns once the API answers. `kill()` is SIGKILL (no clean shutdown)."""
 
+    token: str | None = None   # readiness is asked with it (accounts exist: anonymous is 401)
+    new_session = False        # a process group of its own (a gunicorn master and its workers)
+
     def __init__(self, dataset: str | Path, db: str | Path, port: int | None = None, extra_args=(),
                  log: str | Path | None = None):
         self.dataset, self.db = str(dataset), str(db)
@@ -129,14 +132,15 @@ class ServerProcess:
                "--port", str(self.port), *self.extra_args]
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=self.new_session)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
                 tail = self.log.read_text()[-2000:] if self.log and self.log.exists() else ""
                 raise PointlabelError(f"the server exited with status {self.proc.returncode}: {tail}")
             try:
-                r = ApiClient(self.url, timeout=2).request("GET", "/frames")
+                r = ApiClient(self.url, token=self.token, timeout=5).request("GET", "/frames")
                 if r.status == 200:
                     return self
             except OSError:

@@ -6,9 +6,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 
-from pointlabel.api.client import ApiClient, ServerProcess
+from pointlabel.api.client import ServerProcess
 from pointlabel.errors import PointlabelError
 
 
@@ -41,25 +40,10 @@ class TeamServer(ServerProcess):
         self.token = token
         self.workers = workers
 
+    new_session = True  # gunicorn's master and workers: kill() ends the group
+
     def start(self, timeout: float = 180.0) -> "TeamServer":
-        cmd = [sys.executable, "-m", "pointlabel.cli", "serve", self.dataset, "--db", self.db,
-               "--port", str(self.port), *self.extra_args]
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                tail = self.log.read_text()[-2000:] if self.log and self.log.exists() else ""
-                raise PointlabelError(f"the server exited with status {self.proc.returncode}: {tail}")
-            try:
-                if ApiClient(self.url, token=self.token, timeout=5).request("GET", "/frames").status == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.3)
-        self.kill()
-        raise PointlabelError(f"the server did not answer within {timeout:.0f} s")
+        return super().start(timeout)
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers (children of the master)."""
