@@ -158,12 +158,5 @@ def _cuboid(ann, by, T_lidar_from_global, sidecar, track_of, attr_name, cat_name
 def import_nuscenes(dataset, store, src: str | Path, label_set: str = "default") -> dict:
     """Decode everything first, then one store transaction (ids are stable: a second import
     updates)."""
-    frames = decode(src, dataset)
-    n = {"cuboids": 0, "polylines": 0, "dontcare": 0}
-    store.apply_frames({fid: list(fa) for fid, fa in sorted(frames.items())}, label_set=label_set,
-                       author="import-nuscenes")  # one transaction: all or nothing, one undo step
-    for fa in frames.values():
-        n["cuboids"] += len(fa.cuboids)
-        n["polylines"] += len(fa.polylines)
-        n["dontcare"] += len(fa.dontcares)
-    return {"frames": len(frames), **n}
+    from pointlabel.formats.store_import import store_frames
+    return store_frames(store, decode(src, dataset), label_set, "import-nuscenes")

@@ -330,11 +330,5 @@ def import_openlabel(dataset, store, src: str | Path, label_set: str = "default"
     keep their ids, so importing again updates instead of duplicating)."""
     doc = read(src)
     frames, skipped = decode(doc, dataset, str(src))
-    n = {"cuboids": 0, "polylines": 0, "dontcare": 0}
-    store.apply_frames({fid: list(fa) for fid, fa in sorted(frames.items())}, label_set=label_set,
-                       author="import-openlabel")  # one transaction: all or nothing, one undo step
-    for fa in frames.values():
-        n["cuboids"] += len(fa.cuboids)
-        n["polylines"] += len(fa.polylines)
-        n["dontcare"] += len(fa.dontcares)
-    return {"frames": len(frames), **n, "skipped": skipped}
+    from pointlabel.formats.store_import import store_frames
+    return {**store_frames(store, frames, label_set, "import-openlabel"), "skipped": skipped}
