@@ -14,9 +14,8 @@ SQLAlchemy engine, in two tables of its own:
   writing the frame twice). `result` is the frame's small JSON result (findings, a score,
   written files); `score` orders `rank` jobs.
 
-`JobTable` is the only code that knows these tables. They are created here (`create_all`,
-first use) rather than by an Alembic revision of pointlabel.store, whose schema module is
-where they belong once the store's owners take them in (then only `_TABLES` moves).
+`JobTable` is the only code that reads or writes these tables; they are defined in
+`pointlabel.store.schema` and created by the store's Alembic revision 0003.
 """
 from __future__ import annotations
 
@@ -26,36 +25,13 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, and_, case, select
+from sqlalchemy import and_, case, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from pointlabel.errors import PointlabelError
+from pointlabel.store.schema import batch_frames, batch_jobs
 
 DONE, FAILED, PENDING = "done", "failed", "pending"
-
-_TABLES = MetaData()
-batch_jobs = Table(
-    "batch_jobs", _TABLES,
-    Column("id", String, primary_key=True),
-    Column("command", String, nullable=False),
-    Column("dataset", Text, nullable=False),
-    Column("params", Text, nullable=False),
-    Column("created", Float, nullable=False),
-    Column("updated", Float, nullable=False),
-    Column("state", String, nullable=False, default="open"),
-)
-batch_frames = Table(
-    "batch_frames", _TABLES,
-    Column("job", String, primary_key=True),
-    Column("frame", String, primary_key=True),
-    Column("status", String, nullable=False),
-    Column("error", Text),
-    Column("result", Text),
-    Column("score", Float(precision=53)),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("updated", Float, nullable=False),
-    Index("batch_frames_score", "job", "status", "score"),
-)
 
 
 @dataclass(frozen=True)
@@ -97,11 +73,10 @@ class JobTable:
     """The batch job tables in the database of an AnnotationStore (see the module docstring)."""
 
     def __init__(self, engine):
-        from pointlabel.store.engine import write_transaction
+        from pointlabel.store.engine import migrate, write_transaction
         self.engine, self._write = engine, write_transaction
         try:
-            with write_transaction(engine) as c:
-                _TABLES.create_all(c, checkfirst=True)
+            migrate(engine)  # the tables come with the store's schema (a no-op on an opened store)
         except SQLAlchemyError as e:
             raise PointlabelError(f"cannot open the batch job table ({str(e).splitlines()[0]})") from None
 

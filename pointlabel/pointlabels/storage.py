@@ -79,11 +79,12 @@ class PointLabelStore:
     `engine`: the annotation store's SQLAlchemy engine (`for_store`), or `open(path or URL)`."""
 
     def __init__(self, engine):
+        from pointlabel.store.engine import migrate
         self.engine = engine
         try:
-            tables.create(engine)
+            migrate(engine)  # the tables come with the store's schema (a no-op on an opened store)
         except SQLAlchemyError as e:
-            raise PointlabelError(f"cannot create the point-label tables ({str(e).splitlines()[0]})") from None
+            raise PointlabelError(f"cannot open the point-label tables ({str(e).splitlines()[0]})") from None
 
     @classmethod
     def for_store(cls, store) -> "PointLabelStore":

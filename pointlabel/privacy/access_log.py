@@ -1,7 +1,7 @@
 """The privacy log: who opened, exported, redacted or erased what, and why.
 
-Kept in the annotation store's database (SQLite file or PostgreSQL), in one table of this
-module's own::
+Kept in the annotation store's database (SQLite file or PostgreSQL), in one table of the
+store's schema::
 
     privacy_log(seq, ts, who, action, target, why, detail)
 
@@ -23,11 +23,7 @@ from pointlabel.errors import PointlabelError
 from pointlabel.privacy.db import PrivacyDB, target_of
 
 ACTIONS = ("open", "export", "redact", "erase", "retention")
-TABLE = "privacy_log"
-_COLUMNS = ("ts REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, "
-            "why TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '{}'")
-_SCHEMA = {"sqlite": f"CREATE TABLE IF NOT EXISTS {TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, {_COLUMNS})",
-           "postgresql": f"CREATE TABLE IF NOT EXISTS {TABLE} (seq BIGSERIAL PRIMARY KEY, {_COLUMNS})"}
+TABLE = "privacy_log"  # defined in pointlabel.store.schema, made by its revision 0003
 
 
 def current_user() -> str:
@@ -53,7 +49,11 @@ class LogEntry:
 
 
 def ensure_table(db: PrivacyDB) -> None:
-    db.execute(_SCHEMA[db.kind])
+    """The log's table is part of the store's schema: a store last opened by an older
+    pointlabel is brought to the newest revision first."""
+    if TABLE not in db.tables():
+        from pointlabel.store.engine import open_engine
+        open_engine(db.target)[0].dispose()
 
 
 def insert_entry(db: PrivacyDB, action: str, target: str, detail: dict | None = None,

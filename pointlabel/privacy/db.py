@@ -27,6 +27,7 @@ class PrivacyDB:
     def __init__(self, target, must_exist: bool = True, timeout: float = 10.0):
         from pointlabel.store.engine import resolve
         url, path = resolve(str(target))
+        self.target = str(target)
         self.path, self.kind = path, ("sqlite" if path is not None else "postgresql")
         try:
             if path is not None:

@@ -16,11 +16,16 @@ when a store is opened.
 - `users`, `tasks`, `task_events`: team mode (pointlabel.team): accounts with a role, an
   argon2 password hash and a sha256 token hash; tasks (frames of a dataset assigned to a
   person) and every state change of a task.
+- `pointlabel_frames`, `pointlabel_ops`, `pointlabel_classes`: point-wise labels
+  (pointlabel.pointlabels.storage says what each column holds).
+- `batch_jobs`, `batch_frames`: batch jobs and what became of each frame
+  (pointlabel.batch.jobs).
+- `privacy_log`: who opened, exported, redacted or erased what (pointlabel.privacy.access_log).
 """
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint)
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+                        Table, Text, UniqueConstraint)
 
 metadata = MetaData()
 
@@ -152,5 +157,82 @@ task_events = Table(
     Column("assignee", String),
     Column("comment", Text, nullable=False, default=""),
     Index("task_events_task", "task"),
+    sqlite_autoincrement=True,
+)
+
+# -- point-wise labels (pointlabel.pointlabels) ------------------------------------------------
+pointlabel_frames = Table(
+    "pointlabel_frames", metadata,
+    Column("label_set", String, primary_key=True),
+    Column("frame", String, primary_key=True),
+    Column("n_points", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("semantic", LargeBinary, nullable=False),
+    Column("instance", LargeBinary, nullable=False),
+    Column("dropped", LargeBinary),
+    Column("ts", Float, nullable=False),
+)
+
+pointlabel_ops = Table(
+    "pointlabel_ops", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("label_set", String, nullable=False),
+    Column("frame", String, nullable=False),
+    Column("client", String, nullable=False, default=""),
+    Column("ts", Float, nullable=False),
+    Column("kind", String, nullable=False),                   # edit | undo | redo
+    Column("state", String, nullable=False, default="live"),  # an edit: live | undone
+    Column("tool", String),
+    Column("params", Text),
+    Column("version", Integer, nullable=False),
+    Column("target", Integer),                                # undo / redo: the edit it reverts
+    Column("n_changed", Integer, nullable=False),
+    Column("diff", LargeBinary, nullable=False),
+    Index("pointlabel_ops_client", "label_set", "client", "kind", "state"),
+    Index("pointlabel_ops_frame", "label_set", "frame"),
+    sqlite_autoincrement=True,
+)
+
+pointlabel_classes = Table(
+    "pointlabel_classes", metadata,
+    Column("label_set", String, primary_key=True),
+    Column("class_map", Text, nullable=False),
+)
+
+# -- batch jobs (pointlabel.batch.jobs) --------------------------------------------------------
+batch_jobs = Table(
+    "batch_jobs", metadata,
+    Column("id", String, primary_key=True),
+    Column("command", String, nullable=False),
+    Column("dataset", Text, nullable=False),
+    Column("params", Text, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("updated", Float, nullable=False),
+    Column("state", String, nullable=False, default="open"),
+)
+
+batch_frames = Table(
+    "batch_frames", metadata,
+    Column("job", String, primary_key=True),
+    Column("frame", String, primary_key=True),
+    Column("status", String, nullable=False),
+    Column("error", Text),
+    Column("result", Text),
+    Column("score", Float(precision=53)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("updated", Float, nullable=False),
+    Index("batch_frames_score", "job", "status", "score"),
+)
+
+# -- the privacy log (pointlabel.privacy.access_log writes it with plain SQL) -------------------
+privacy_log = Table(
+    "privacy_log", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("ts", Float, nullable=False),
+    Column("who", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("why", Text, nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default="{}"),
     sqlite_autoincrement=True,
 )
