@@ -32,6 +32,7 @@ class CheckConfig:
     points_error_returns: int = 25  # fewer: a warning at most
     points_top_returns: int = 50  # fewer: an empty margin at the top says nothing (rings too sparse)
     points_own_share: float = 0.3  # a cluster with this share inside the box is its object's
+    points_floor: float = 0.1  # m above a box's bottom: lower returns (ground, kerb) set no face
     points_gap: float = 1.0  # m (+1 % of the range): a wider gap past a face ends the object
     points_touch_reach: float = 1.6  # m: of a bigger cluster only the returns this near the box count
     points_skip_classes: tuple = ("Misc", "DontCare")  # too varied to judge against their points

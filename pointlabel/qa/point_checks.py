@@ -3,12 +3,14 @@
 Per cuboid (LiDAR frame; the sensor at the origin), `measure` gathers the object's returns:
 the above-ground points over the box's footprint grown by `points_reach`, in no other box,
 clustered (`fitting.cluster.components`), keeping the clusters that are mostly the box's own
-(a share of them inside it). In the box's own axes (x along its length, y to its left, z up)
-it then measures, face by face, how far the object's returns reach past the face (positive)
-or stop short of it (negative: an empty margin inside the box), the ground under the box (the
-ground returns around it) against its bottom, and the highest return over its footprint
-against its top; and the object's own heading (`fitting.fit.closeness_heading`, mod 90
-degrees).
+(a share of them inside it), and those it only grazes when the box and the cluster together
+are no bigger than the class (a far car's end face left outside a box too short). In the
+box's own axes (x along its length, y to its left, z up) it then measures, face by face, how
+far the object's returns reach past the face (positive) or stop short of it (negative: an
+empty margin inside the box; returns at the box's foot, the ground or a kerb, set no face),
+the ground under the box (the ground returns around it) against its bottom, and the highest
+return over its footprint against its top; and the object's own heading
+(`fitting.fit.closeness_heading`, mod 90 degrees).
 
 An empty margin only counts where the sweep must have seen the object reach that face: the
 face turns towards the sensor, or the side face beside it does and runs along it; and nothing
@@ -16,7 +18,11 @@ stands in front of it (`Blockers`). Returns past a face always count. `judge` tu
 offsets into a shift and a size change per axis and says what to do ("move 1.4 m forward
 along its length", "turn 90 degrees"); how far a face may be off grows with the range (the
 rings spread) and shrinks with the point count, and a box with few returns gets at most a
-warning, so sparse far objects do not flood the findings with errors.
+warning, so sparse far objects do not flood the findings with errors. Two weak signs together
+make an error where neither alone would: a box much bigger than its class with both ends
+empty, or smaller than its class's smallest with returns past a face. A (nearly) empty box
+beside a cluster is misplaced, not hidden, when rays passed through it or when what hides
+it is that cluster and the two together are no bigger than the class.
 
 A 180-degree turn leaves the box's geometry as it was. It shows only in the heading's sign:
 against the track's motion (`temporal`), against an imported file's own observation angle
@@ -71,7 +77,8 @@ class BoxEvidence:
     heading_dev: float | None
     front_drop: float | None
     stray: tuple[float, float, int] | None = None
-    seen_through: bool = False  # an empty box: rays passed through it (nothing hides it)
+    seen_through: bool = False  # an empty box: rays passed through it, or what hides it is the
+    # object beside it (the two together no bigger than the class): it is misplaced, not hidden
 
 
 class Blockers:
@@ -123,10 +130,11 @@ class Blockers:
 
 
 def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
-            config: CheckConfig, max_lwh=None) -> BoxEvidence | None:
+            config: CheckConfig, max_lwh=None, rigid: bool = True) -> BoxEvidence | None:
     """The evidence about box k of `geo` (None: no object returns near it). others: (N,) bool,
     the point lies in another box (not this one); max_lwh: the largest (l, w, h) of the box's
-    class (a cluster mostly outside the box is its object only when no bigger than that)."""
+    class (a cluster mostly outside the box is its object only when no bigger than that);
+    rigid: False for a person, whose legs and arms set the box's extent low down as well."""
     reach = config.points_reach
     centre, size, R = geo.centres[k], geo.sizes[k], geo.rotations[k]
     half = size / 2
@@ -149,22 +157,32 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
     touching = (n_in >= 3) & ~whole
     for lab in np.flatnonzero(touching & (n_in >= 0.1 * n_lab)):  # the object, mostly outside the box?
         whole[lab] = _object_sized(loc[labels == lab], max_lwh)
+    # a box too small for its object: a cluster it only grazes (a far car's end face, a ring
+    # or two) is its object's when the box and the cluster together are no bigger than the class
+    for lab in np.flatnonzero((n_in >= 1) & ~whole & (n_lab >= 3)):
+        whole[lab] = _fits_with_box(loc[labels == lab], half, max_lwh)
     touching &= ~whole
     # (a person's neighbour counts only close by, a car's part up to its half length away)
     near = np.all(np.abs(loc) <= half + min(config.points_touch_reach, float(half[:2].max())), axis=1)
     own = whole[labels] | (touching[labels] & near) | inside  # whatever is in the box is its object's
-    if not own.any():
-        stray = _stray(loc, labels, n_lab, half, config.points_min_returns)
+    if not own.any() or (rigid and own.sum() < config.points_min_returns):  # is its object beside it?
+        stray = _stray(loc[~own], labels[~own], np.bincount(labels[~own], minlength=len(n_lab)), half,
+                       config.points_min_returns)
         # returns within reach in front of the box may be its own object, moved off: only
         # something farther away hides it
-        seen_through = bool(blockers.seen_free(centre[None], np.sort(idx))[0])
-        return BoxEvidence(0, int(inside.sum()), range_m, np.zeros((2, 2)), np.zeros((2, 2), dtype=bool),
+        # (a few returns in it: a sparse object of its own, unless that cluster is its object)
+        seen_through = not own.any() and bool(blockers.seen_free(centre[None], np.sort(idx))[0])
+        if stray is not None and not seen_through:  # hidden, unless by the very object beside it:
+            rest = loc[~own]  # the box and that cluster together are no bigger than the class
+            seen_through = _fits_with_box(rest[labels[~own] == stray[3]], half, max_lwh)
+        return BoxEvidence(int(own.sum()), int(inside.sum()), range_m, np.zeros((2, 2)), np.zeros((2, 2), dtype=bool),
                            None, None, False, None, None, None if stray is None else stray[:3], seen_through)
     obj_idx, obj = idx[own], loc[own]
     n = len(obj)
     beyond = np.empty((2, 2))
     for a in range(2):  # past a face every return counts that runs on from the object's own
-        beyond[a] = _face_offsets(obj, loc, half, a, link=float(config.points_gap + 0.01 * range_m))
+        beyond[a] = _face_offsets(obj, loc, half, a, link=float(config.points_gap + 0.01 * range_m),
+                                  floor=config.points_floor, upper=0.6 if rigid else 1.0)
     seen = _ends_seen(centre, half, R, obj, np.sort(obj_idx), blockers, geo)
     if np.mean(geo.height[obj_idx] < 0.45 * size[2]) < 0.1:
         seen[:] = False  # only the upper half seen (the rest hidden): a cabin, not the body's extent
@@ -199,8 +217,18 @@ def _object_sized(loc: np.ndarray, max_lwh) -> bool:
                 and ext[2] <= 1.1 * max_lwh[2])
 
 
+def _fits_with_box(loc: np.ndarray, half: np.ndarray, max_lwh) -> bool:
+    """Do the box (half sizes) and a cluster (n, 3, box axes) together fit in the class's
+    largest object (max_lwh: l, w, h), the box's own axes?"""
+    if max_lwh is None:
+        return False
+    lo = np.minimum(loc.min(axis=0), -half)
+    hi = np.maximum(loc.max(axis=0), half)
+    return bool(np.all(hi - lo <= np.asarray(max_lwh, dtype=float)))
+
+
 def _face_offsets(obj: np.ndarray, around: np.ndarray, half: np.ndarray, a: int,
-                  link: float) -> tuple[float, float]:
+                  link: float, floor: float = 0.1, upper: float = 0.6) -> tuple[float, float]:
     """How far the returns reach past the faces (-, +) of axis a (negative: short of it).
     obj: (n, 3) the object's returns; around: (m, 3) every above-ground return around the box
     (not in another box), which may continue the object past a face; box axes.
@@ -208,7 +236,9 @@ def _face_offsets(obj: np.ndarray, around: np.ndarray, half: np.ndarray, a: int,
     Only returns level with the face count (within the box's other horizontal extent), the
     outermost 1 % are left out (strays), and past the face only returns in the upper 60 % of
     the object's own height, running on without a gap wider than `link` m and with nothing
-    taller than the object: a kerb, a bush or a tree beside it is not the object."""
+    taller than the object: a kerb, a bush or a tree beside it is not the object. Returns
+    less than `floor` m above the box's bottom never count (the ground or a kerb under a box
+    grown past its object's end would otherwise fill it)."""
     b = 1 - a
     level = np.abs(obj[:, b]) <= half[b] + 0.1
     pts = obj[level] if level.sum() >= 3 else obj
@@ -216,8 +246,8 @@ def _face_offsets(obj: np.ndarray, around: np.ndarray, half: np.ndarray, a: int,
 
     if inside.sum() >= 3:
         own_bottom, own_top = np.percentile(pts[inside, 2], [1, 99])
-        low = own_top - 0.6 * (own_top - own_bottom)  # past a face only the upper part counts
-        pts = pts[inside | (pts[:, 2] >= low)]
+        low = own_top - upper * (own_top - own_bottom)  # past a face only the upper part counts
+        pts = pts[(inside & (pts[:, 2] >= floor - half[2])) | (pts[:, 2] >= low)]
     else:
         own_top = np.inf
     out = []
@@ -349,7 +379,7 @@ def tolerance(ev: BoxEvidence, config: CheckConfig) -> float:
 
 def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config: CheckConfig) -> list[Verdict]:
     """The findings one box's evidence supports (see the module docstring)."""
-    if ev.n == 0:
+    if ev.n < config.points_min_returns and ev.stray is not None:
         return _judge_empty(ev, size_lwh, config)
     if ev.n < config.points_min_returns or label in config.points_skip_classes:
         return []
@@ -370,7 +400,7 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
             sev = ERROR if strong and ratio > 1.0 else WARNING
             out.append(Verdict("points_misfit", sev, round(worst, 3), "; ".join(moves)))
         if not (moves and sev == ERROR) and strong and guide is not None:
-            out += _oversized(ev, label, (l, w), guide, config)
+            out += _oversized(ev, label, (l, w), guide, config) + _undersized(ev, label, (l, w), guide, tol)
         if elongated and ev.heading_dev is not None and abs(np.degrees(ev.heading_dev)) > config.heading_tolerance_deg \
                 and ev.n >= 30:
             deg = float(np.degrees(ev.heading_dev))
@@ -395,7 +425,8 @@ def _judge_empty(ev: BoxEvidence, size_lwh, config: CheckConfig) -> list[Verdict
     # an error only where rays passed through the empty box: a hidden object is not misplaced
     sev = ERROR if n >= config.points_error_returns and ev.seen_through else WARNING
     return [Verdict("points_misfit", sev, round(float(np.hypot(dx, dy)), 3),
-                    f"the box holds none of the {n} returns beside it: {_move_words(dx, dy)}")]
+                    (f"the box holds none of the {n} returns beside it" if ev.n == 0 else
+                     f"the box holds {ev.n} returns and {n} lie beside it") + f": {_move_words(dx, dy)}")]
 
 
 def _turned(ev: BoxEvidence, l: float, w: float, elongated: bool, tol: float) -> str | None:
@@ -433,6 +464,25 @@ def _oversized(ev: BoxEvidence, label: str, lw, guide, config: CheckConfig) -> l
             out.append(Verdict("points_misfit", ERROR, round(lw[a] - extent, 3),
                                f"{lw[a]:.2f} m {name}, a typical {label} is {prior.typical[a]:.2f} m, and its returns "
                                f"fill only {extent:.2f} m: make it about {max(extent, prior.typical[a]):.1f} m {name}"))
+    return out
+
+
+def _undersized(ev: BoxEvidence, label: str, lw, guide, tol: float) -> list[Verdict]:
+    """A box shorter or narrower than the smallest of its class (the fitting prior's `min`)
+    with its returns reaching past a face of that axis (more than `tol`): two signs that
+    together say the box is too small, where one alone (a small car, a neighbour's returns)
+    would not."""
+    prior = guide.fit or guide.size
+    if prior is None or not guide.rigid:
+        return []
+    out = []
+    for a, name in ((0, "long"), (1, "wide")):
+        past = float(ev.beyond[a].max())
+        if lw[a] < prior.min[a] and past > tol:
+            extent = lw[a] + float(np.maximum(ev.beyond[a], 0.0).sum())
+            out.append(Verdict("points_misfit", ERROR, round(past, 3),
+                               f"{lw[a]:.2f} m {name}, the smallest {label} is {prior.min[a]:.2f} m, and its returns "
+                               f"reach {past:.1f} m past a face: make it about {max(extent, prior.min[a]):.1f} m {name}"))
     return out
 
 
@@ -551,7 +601,8 @@ def check_label_points(frame: FrameInput, geo: FrameGeometry, guidelines: Guidel
     for k, c in enumerate(cubs):
         others = _in_other_boxes(geo, k)
         guide = guidelines.guide(c.label)
-        ev = measure(geo, k, blockers, others, config, guide.size.max if guide and guide.size else None)
+        ev = measure(geo, k, blockers, others, config, guide.size.max if guide and guide.size else None,
+                     rigid=guide is None or guide.rigid)
         if ev is None:
             continue
         for v in judge(ev, c.label, c.size_lwh, guidelines, config):

@@ -119,3 +119,45 @@ def test_a_car_turned_180_deg_is_found_from_its_points_alone(kitti):
     assert not [f for f in _point_findings(kitti, car) if f.annotation == car.id and f.severity == "error"]
     (f,) = [f for f in _point_findings(kitti, turned) if f.annotation == car.id and f.severity == "error"]
     assert f.check == "points_backwards" and "turn it 180 deg" in f.message
+
+
+def _by_source(kitti, line):
+    return next(c for c in kitti[2].cuboids if (c.source or "").endswith(f".txt:{line}"))
+
+
+def test_a_box_grown_over_the_ground_past_its_object_is_too_long(kitti):
+    # 000008's car on line 4 is seen from behind; the returns at the foot of a box grown 40 %
+    # (the ground, which the ground model missed there) used to fill its rear extension
+    car = _by_source(kitti, 4)
+    assert not [f for f in _point_findings(kitti, car) if f.annotation == car.id and f.severity == "error"]
+    longer = FAULTS["l +40 %"](car, 1.0)
+    mine = [f for f in _point_findings(kitti, longer) if f.annotation == car.id and f.severity == "error"]
+    assert mine and "shorter" in mine[0].message and "rear face" in mine[0].message
+
+
+def test_a_box_smaller_than_its_class_with_returns_past_a_face_is_an_error(kitti):
+    # 000008's car on line 5, 34 m away: shortened by 40 % its box leaves the rear face's
+    # returns outside; neither sign alone is an error, together they are
+    car = _by_source(kitti, 5)
+    assert not [f for f in _point_findings(kitti, car) if f.annotation == car.id and f.severity == "error"]
+    short = FAULTS["l -40 %"](car, 1.0)
+    (f,) = [f for f in _point_findings(kitti, short) if f.annotation == car.id and f.severity == "error"]
+    assert "the smallest Car is" in f.message and "make it about" in f.message
+    assert short.size_lwh[0] < 2.9 < float(f.message.split("make it about ")[1].split(" m")[0]) + 0.2
+
+
+def test_a_box_moved_behind_its_own_object_is_misplaced_not_hidden(kitti_root):
+    # 000019's van on line 3 moved 1.5 m along, away from the sensor: its own returns hide the
+    # box's new place, so "hidden" would explain the empty box; but the van and the box together
+    # are no bigger than a van, so they are one object and the box is misplaced
+    from pointlabel.datasets.kitti import KittiDataset
+    ds = KittiDataset(kitti_root)
+    fid = "000019"
+    xyz, ref = ds.load_cloud(fid).xyz, ds.reference(fid)
+    van = next(c for c in ref.cuboids if (c.source or "").endswith(".txt:3"))
+    moved = FAULTS["shift along 1.5 m"](van, 1.0)
+    assert np.hypot(*moved.center[:2]) > np.hypot(*van.center[:2])  # farther from the sensor
+    cubs = tuple(moved if x.id == van.id else x for x in ref.cuboids)
+    found = check_frame(FrameInput(fid, FrameAnnotations(fid, cubs), xyz))  # points only
+    (f,) = [f for f in found if f.annotation == van.id and f.check == "points_misfit"]
+    assert f.severity == "error" and "lie beside it" in f.message and "back" in f.message
