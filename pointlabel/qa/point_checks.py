@@ -194,9 +194,11 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
         top = z[max(len(z) - 1 - len(z) // 100, 0)]
         top_gap = float(half[2] - top)
         # the top is seen when the beams reach above the highest return (rays passed over it)
+        # and the returns cover the middle third of the length (a roof is there, a bonnet not)
         p = geo.pts[obj_idx[over]]
         el = np.arctan2(p[:, 2], np.maximum(np.hypot(p[:, 0], p[:, 1]), 1e-6)).max()
-        top_seen = bool(el < blockers.max_elevation - np.radians(0.5))
+        middle = bool(np.any(np.abs(obj[over, 0]) <= half[0] / 3))
+        top_seen = bool(el < blockers.max_elevation - np.radians(0.5)) and middle
     heading_dev = None
     if n >= 15:
         theta = closeness_heading(geo.pts[obj_idx, :2])
@@ -544,12 +546,15 @@ def _vertical(ev: BoxEvidence, tol: float, strong: bool, config: CheckConfig) ->
 
     Evidence, strongest first: returns above the box's top, a bottom above the ground around
     it (floating) or below it (sunk); the weakest, an empty margin above the highest return,
-    is allowed `top_loose` m and counts only where rings were seen passing over the object."""
+    is allowed `top_loose` m and counts only where rings were seen passing over the object.
+    A bottom far below the ground while the top fits the returns means that ground is not
+    the object's (it stands higher), but only where the top was seen: a tall truck's top
+    above the beams fits any box."""
     bottom, top = ev.bottom_gap, ev.top_gap
-    if top is not None and top > 0 and (not ev.top_seen or ev.n < config.points_top_returns):
-        top = None  # the object may reach above the beams, or between two rings: top unknown
     tol_z = config.vertical_tolerance + config.vertical_tolerance_per_m * ev.range_m
-    if bottom is not None and top is not None and bottom < -2.5 * max(abs(top), tol_z):
+    if top is not None and top > -tol_z and (not ev.top_seen or ev.n < config.points_top_returns):
+        top = None  # the object may reach above the beams, or between two rings: top unknown
+    if bottom is not None and top is not None and ev.top_seen and bottom < -2.5 * max(abs(top), tol_z):
         bottom = None  # "sunk" far below while the top fits the returns: that ground is not its
     if bottom is None and top is None:
         return []
@@ -577,7 +582,14 @@ def _vertical(ev: BoxEvidence, tol: float, strong: bool, config: CheckConfig) ->
         parts.append(f"make it {abs(grow):.1f} m {'taller' if grow > 0 else 'lower'}")
     if not parts:
         return []
-    sev = ERROR if strong and bottom is not None and ratio > config.face_error_factor else WARNING
+    if bottom is None:  # the top alone cannot tell a shift from a height
+        up = grow > 0
+        parts = [f"move it {abs(grow):.1f} m {'up' if up else 'down'} or make it {abs(grow):.1f} m "
+                 f"{'taller' if up else 'lower'}"]
+    # without the ground, the top alone makes an error on a well-seen object (returns above the
+    # box, or rings passing over an empty margin above its highest return)
+    top_only = top is not None and ev.n >= config.points_top_returns
+    sev = ERROR if strong and (bottom is not None or top_only) and ratio > config.face_error_factor else WARNING
     detail = (f"bottom {bottom:+.2f} m from the ground around it" if bottom is not None else "ground not seen") + \
              (f", top {top:+.2f} m from its highest return" if top is not None else "")
     return [Verdict("points_vertical", sev, round(float(max(abs(shift), abs(grow))), 3),

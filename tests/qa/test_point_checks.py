@@ -161,3 +161,31 @@ def test_a_box_moved_behind_its_own_object_is_misplaced_not_hidden(kitti_root):
     found = check_frame(FrameInput(fid, FrameAnnotations(fid, cubs), xyz))  # points only
     (f,) = [f for f in found if f.annotation == van.id and f.check == "points_misfit"]
     assert f.severity == "error" and "lie beside it" in f.message and "back" in f.message
+
+
+def _frame_findings(kitti_root, fid, line, kind):
+    from pointlabel.datasets.kitti import KittiDataset
+    ds = KittiDataset(kitti_root)
+    xyz, ref = ds.load_cloud(fid).xyz, ds.reference(fid)
+    box = next(c for c in ref.cuboids if (c.source or "").endswith(f".txt:{line}"))
+    broken = FAULTS[kind](box, 1.0) if kind else box
+    cubs = tuple(broken if x.id == box.id else x for x in ref.cuboids)
+    found = check_frame(FrameInput(fid, FrameAnnotations(fid, cubs), xyz))  # points only
+    return [f for f in found if f.annotation == box.id and f.check in POINT_CHECKS]
+
+
+def test_a_sunk_truck_whose_top_is_above_the_beams_is_told_to_move_up(kitti_root):
+    # 000019's truck on line 1 (6.6 m away, 2.6 m tall): the beams pass below its top, so a
+    # top that "fits" the returns says nothing, and the ground under the box is the evidence
+    assert not [f for f in _frame_findings(kitti_root, "000019", 1, None) if f.severity == "error"]
+    (f,) = [f for f in _frame_findings(kitti_root, "000019", 1, "sink 0.5 m") if f.severity == "error"]
+    assert f.check == "points_vertical" and f.message.startswith("move it 0.5 m up")
+
+
+@pytest.mark.parametrize("kind, words", [("lift 0.5 m", "down or make it"), ("sink 0.5 m", "up or make it")])
+def test_the_top_alone_makes_an_error_on_a_well_seen_object_without_ground(kitti_root, kind, words):
+    # 000032's van on line 6 (600 returns, 26 m): no ground returns around it, its roof seen
+    clean = _frame_findings(kitti_root, "000032", 6, None)
+    assert not [f for f in clean if f.severity == "error"]
+    (f,) = [f for f in _frame_findings(kitti_root, "000032", 6, kind) if f.check == "points_vertical"]
+    assert f.severity == "error" and words in f.message and "ground not seen" in f.message
