@@ -42,8 +42,10 @@ class CheckConfig:
     empty_factor: float = 1.5  # an empty margin may be this many tolerances wide, returns past a face one
     side_empty_factor: float = 1.0  # the same at a side (a side face is a sharp edge of returns)
     top_loose: float = 0.25  # m: an empty margin above the highest return allowed (roof between rings)
-    oversize: float = 1.25  # a length or width this many times its class's typical, and ...
+    oversize: float = 1.25  # a length this many times its class's typical, and ...
     unfilled: float = 0.25  # ... this share of it not filled by returns: too big (an error)
+    oversize_width: float = 1.2  # across: a class's widths vary less than its lengths, so ...
+    unfilled_width: float = 0.2  # ... both take less there
     end_loose: float = 0.3  # m more allowed for an empty margin at an end than for returns past it
     side_loose: float = 0.1  # the same at a side (KITTI's labelled cars: ends up to 0.46 m, sides 0.23)
     vertical_tolerance: float = 0.08

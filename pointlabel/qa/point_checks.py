@@ -449,8 +449,9 @@ def _turned(ev: BoxEvidence, l: float, w: float, elongated: bool, tol: float) ->
 
 
 def _oversized(ev: BoxEvidence, label: str, lw, guide, config: CheckConfig) -> list[Verdict]:
-    """A box much bigger than its class usually is (`oversize` x the typical length or width)
-    whose returns, wherever the sweep saw them, fill much less of it, leaving both ends empty:
+    """A box much bigger than its class usually is (`oversize` x the typical length,
+    `oversize_width` x the typical width) whose returns, wherever the sweep saw them, fill
+    much less of it (`unfilled`, `unfilled_width` of it empty), leaving both ends empty:
     weak signs that together say the box is too big, where the empty ends themselves were
     hidden. (One empty end is what a long object with its far end hidden looks like.)"""
     prior = guide.fit or guide.size
@@ -462,7 +463,9 @@ def _oversized(ev: BoxEvidence, label: str, lw, guide, config: CheckConfig) -> l
         extent = lw[a] - gaps.sum()  # what the returns fill
         # empty at both ends: a hidden far end explains one empty end, not two
         both = gaps.min() >= 0.25 * gaps.sum()
-        if lw[a] > config.oversize * prior.typical[a] and gaps.sum() > config.unfilled * lw[a] and both:
+        unfilled = config.unfilled if a == 0 else config.unfilled_width
+        oversize = config.oversize if a == 0 else config.oversize_width
+        if lw[a] > oversize * prior.typical[a] and gaps.sum() > unfilled * lw[a] and both:
             out.append(Verdict("points_misfit", ERROR, round(lw[a] - extent, 3),
                                f"{lw[a]:.2f} m {name}, a typical {label} is {prior.typical[a]:.2f} m, and its returns "
                                f"fill only {extent:.2f} m: make it about {max(extent, prior.typical[a]):.1f} m {name}"))

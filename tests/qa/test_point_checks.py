@@ -189,3 +189,11 @@ def test_the_top_alone_makes_an_error_on_a_well_seen_object_without_ground(kitti
     assert not [f for f in clean if f.severity == "error"]
     (f,) = [f for f in _frame_findings(kitti_root, "000032", 6, kind) if f.check == "points_vertical"]
     assert f.severity == "error" and words in f.message and "ground not seen" in f.message
+
+
+def test_a_car_much_wider_than_its_class_with_both_sides_empty_is_too_wide(kitti_root):
+    # 000010's car on line 6 (180 returns, 24 m): 40 % wider it is 2.35 m, a typical car 1.65;
+    # each empty side alone is within what a side may be off at that range
+    assert not [f for f in _frame_findings(kitti_root, "000010", 6, None) if f.severity == "error"]
+    (f,) = [f for f in _frame_findings(kitti_root, "000010", 6, "w +40 %") if f.severity == "error"]
+    assert "a typical Car is 1.65 m" in f.message and "wide" in f.message
