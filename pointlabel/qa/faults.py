@@ -8,9 +8,13 @@ l, w, h +-40 % (about the centre), length and width swapped. A fault that leaves
 whose length and width differ by less than 0.3 m.
 
 Each faulty label is checked in its own frame with the other labels around it (within
-NEIGHBOURHOOD m) left as they were, by the per-frame checks (`checks.check_frame`; the track checks need sequences). A
-label takes part when its clean box holds at least `min_returns` returns: a label the sweep
-hardly saw cannot be judged against its points (the table also gives the rate over all).
+NEIGHBOURHOOD m) left as they were, by the per-frame checks (`checks.check_frame`; the
+track checks need sequences). A label takes part when its clean box holds at least
+`min_returns` returns: a label the sweep hardly saw cannot be judged against its points (the
+table also gives the rate over all). `count` says which returns: "box", every return in the
+box, ground included (a car's box 40 m away may hold 26 returns of which 15 are its own), or
+"object", those higher than the point checks' OBJECT_MIN_HEIGHT above the ground, which is
+what the checks themselves judge by.
 Classes the point checks do not judge (`CheckConfig.points_skip_classes`, e.g. Misc) are
 left out.
 """
@@ -69,6 +73,23 @@ def is_fault(kind: str, cuboid) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Trial:
+    """One label checked as it was (kind "clean") or broken one way: its returns in the clean
+    box (all, and the object's: higher than OBJECT_MIN_HEIGHT above the ground, as the point
+    checks count them), whether an error was found, and by the label-vs-points checks."""
+
+    kind: str
+    frame: str
+    label: str
+    source: str
+    n_box: int
+    n_object: int
+    found: bool
+    found_points: bool
+    errors: tuple = ()  # clean trials: (check, message) of each error (a false alarm)
+
+
 @dataclass
 class StudyRow:
     """One fault kind: eligible labels, of them found as errors (any check / the label-vs-points
@@ -80,7 +101,7 @@ class StudyRow:
     found_points: int = 0
     n_all: int = 0
     found_all: int = 0
-    missed: list = field(default_factory=list)  # (frame, label, source) of eligible labels missed
+    missed: list = field(default_factory=list)  # (frame, label, source, returns) of eligible labels missed
 
     @property
     def rate(self) -> float:
@@ -99,6 +120,7 @@ class StudyResult:
     clean_n_all: int = 0
     clean_errors_all: int = 0
     clean_flagged: list = field(default_factory=list)  # (frame, label, check, message)
+    eligibility: str = ""
 
     def table(self) -> str:
         lines = [f"{'fault':<20} {'labels':>6} {'errors':>6} {'rate':>6} {'points only':>11} {'all labels':>12}"]
@@ -111,15 +133,49 @@ class StudyResult:
         return "\n".join(lines)
 
 
-def run_study(dataset, label_set, frame_ids=None, kinds=None, min_returns: int = 25,
-              guidelines: Guidelines | None = None, config: CheckConfig | None = None) -> StudyResult:
-    """The study over the frames of `dataset` (all, or `frame_ids`) labelled by `label_set`."""
+COUNTS = ("box", "object")  # what `min_returns` counts: every return in the clean box, or the object's
+
+
+def summarise(trials: list[Trial], kinds, min_returns: int = 25, count: str = "box") -> StudyResult:
+    """The study's table from its trials: a label takes part when its clean box holds at least
+    `min_returns` returns (count "box": all of them, ground included; "object": the object's)."""
+    if count not in COUNTS:
+        raise ValueError(f"count must be one of {COUNTS}")
+    rows = {k: StudyRow(k) for k in kinds}
+    result = StudyResult([rows[k] for k in kinds], eligibility=f">= {min_returns} {count} returns")
+    for t in trials:
+        n = t.n_box if count == "box" else t.n_object
+        eligible = n >= min_returns
+        if t.kind == "clean":
+            result.clean_n_all += 1
+            result.clean_errors_all += t.found
+            if eligible:
+                result.clean_n += 1
+                result.clean_errors += t.found
+                result.clean_flagged += [(t.frame, t.label, check, msg) for check, msg in t.errors]
+            continue
+        row = rows[t.kind]
+        row.n_all += 1
+        row.found_all += t.found
+        if eligible:
+            row.n += 1
+            row.found += t.found
+            row.found_points += t.found_points
+            if not t.found:
+                row.missed.append((t.frame, t.label, t.source, n))
+    return result
+
+
+def run_trials(dataset, label_set, frame_ids=None, kinds=None, guidelines: Guidelines | None = None,
+               config: CheckConfig | None = None) -> list[Trial]:
+    """Every label of `dataset`'s frames (all, or `frame_ids`) in `label_set` checked clean
+    and broken in each of `kinds` (all FAULTS) in turn."""
     from pointlabel.qa.checks import check_frame
     from pointlabel.qa.frames import FrameInput
+    from pointlabel.qa.point_checks import OBJECT_MIN_HEIGHT
     guidelines = guidelines or default_guidelines()
     kinds = list(kinds or FAULTS)
-    rows = {k: StudyRow(k) for k in kinds}
-    result = StudyResult([rows[k] for k in kinds])
+    trials: list[Trial] = []
     sign = 1.0
     for fid in frame_ids or dataset.frame_ids:
         clean = label_set.frame(fid)
@@ -133,24 +189,19 @@ def run_study(dataset, label_set, frame_ids=None, kinds=None, min_returns: int =
             rig = dataset.rig(fid)
         except Exception:  # noqa: BLE001 - checked without cameras
             rig = None
-        counts = FrameGeometry(pts, cubs, ground).counts
+        geo = FrameGeometry(pts, cubs, ground)
+        n_object = [int(np.count_nonzero(geo.height[idx] > OBJECT_MIN_HEIGHT)) for idx in geo.inside]
 
         def errors(annotations):
             frame = FrameInput(fid, annotations, pts, rig)
             return [f for f in check_frame(frame, guidelines, config, ground=ground) if f.severity == ERROR]
 
         base = errors(clean)
-        for c, n_pts in zip(cubs, counts):
-            eligible = n_pts >= min_returns
+        for c, n_box, n_obj in zip(cubs, geo.counts, n_object):
             bad = [f for f in base if f.annotation == c.id]
-            result.clean_n_all += 1
-            result.clean_errors_all += bool(bad)
-            if eligible:
-                result.clean_n += 1
-                result.clean_errors += bool(bad)
-                result.clean_flagged += [(fid, c.label, f.check, f.message) for f in bad]
-        for c, n_pts in zip(cubs, counts):
-            eligible = n_pts >= min_returns
+            trials.append(Trial("clean", fid, c.label, c.source or c.id[:8], int(n_box), n_obj, bool(bad),
+                                any(f.check in POINT_CHECKS for f in bad), tuple((f.check, f.message) for f in bad)))
+        for c, n_box, n_obj in zip(cubs, geo.counts, n_object):
             for kind in kinds:
                 if not is_fault(kind, c):
                     continue
@@ -160,13 +211,14 @@ def run_study(dataset, label_set, frame_ids=None, kinds=None, min_returns: int =
                         if np.hypot(*np.subtract(x.center[:2], c.center[:2])) < NEIGHBOURHOOD]
                 annotations = FrameAnnotations(fid, tuple(near), (), clean.dontcares)
                 mine = [f for f in errors(annotations) if f.annotation == c.id]
-                row = rows[kind]
-                row.n_all += 1
-                row.found_all += bool(mine)
-                if eligible:
-                    row.n += 1
-                    row.found += bool(mine)
-                    row.found_points += any(f.check in POINT_CHECKS for f in mine)
-                    if not mine:
-                        row.missed.append((fid, c.label, c.source or c.id[:8], int(n_pts)))
-    return result
+                trials.append(Trial(kind, fid, c.label, c.source or c.id[:8], int(n_box), n_obj, bool(mine),
+                                    any(f.check in POINT_CHECKS for f in mine)))
+    return trials
+
+
+def run_study(dataset, label_set, frame_ids=None, kinds=None, min_returns: int = 25,
+              guidelines: Guidelines | None = None, config: CheckConfig | None = None,
+              count: str = "box") -> StudyResult:
+    """The study over the frames of `dataset` (all, or `frame_ids`) labelled by `label_set`."""
+    kinds = list(kinds or FAULTS)
+    return summarise(run_trials(dataset, label_set, frame_ids, kinds, guidelines, config), kinds, min_returns, count)
