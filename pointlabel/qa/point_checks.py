@@ -46,6 +46,7 @@ from pointlabel.qa.guidelines import Guidelines
 OBJECT_MIN_HEIGHT = 0.25  # m above the ground: lower returns are ground (and its noise)
 BLOCKER_HEIGHT = 0.5  # m above the ground: lower things hide nothing that is labelled
 ELONGATED = 1.5  # a class whose typical length / width is at least this has a heading to fit
+SMALL = 2.5  # m: a class typically shorter is a person or a bicycle (see `measure`)
 SAY = 0.67  # an offset over this share of what is allowed is worth a warning
 VEHICLES = ("Car",)  # classes whose front (bonnet) is lower than their rear
 
@@ -130,11 +131,13 @@ class Blockers:
 
 
 def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
-            config: CheckConfig, max_lwh=None, rigid: bool = True) -> BoxEvidence | None:
+            config: CheckConfig, max_lwh=None, rigid: bool = True, small: bool = False) -> BoxEvidence | None:
     """The evidence about box k of `geo` (None: no object returns near it). others: (N,) bool,
     the point lies in another box (not this one); max_lwh: the largest (l, w, h) of the box's
     class (a cluster mostly outside the box is its object only when no bigger than that);
-    rigid: False for a person, whose legs and arms set the box's extent low down as well."""
+    rigid: False for a person (a cluster beside it is another, not its own); small: a person or
+    a bicycle, whose legs and wheels set its extent low down as well (past a vehicle's faces
+    low returns are kerbs and bushes)."""
     reach = config.points_reach
     centre, size, R = geo.centres[k], geo.sizes[k], geo.rotations[k]
     half = size / 2
@@ -182,7 +185,7 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
     beyond = np.empty((2, 2))
     for a in range(2):  # past a face every return counts that runs on from the object's own
         beyond[a] = _face_offsets(obj, loc, half, a, link=float(config.points_gap + 0.01 * range_m),
-                                  floor=config.points_floor, upper=0.6 if rigid else 1.0)
+                                  floor=config.points_floor, upper=1.0 if small else 0.6)
     seen = _ends_seen(centre, half, R, obj, np.sort(obj_idx), blockers, geo)
     if np.mean(geo.height[obj_idx] < 0.45 * size[2]) < 0.1:
         seen[:] = False  # only the upper half seen (the rest hidden): a cabin, not the body's extent
@@ -616,8 +619,10 @@ def check_label_points(frame: FrameInput, geo: FrameGeometry, guidelines: Guidel
     for k, c in enumerate(cubs):
         others = _in_other_boxes(geo, k)
         guide = guidelines.guide(c.label)
-        ev = measure(geo, k, blockers, others, config, guide.size.max if guide and guide.size else None,
-                     rigid=guide is None or guide.rigid)
+        size = guide.size if guide is not None else None
+        rigid = guide is None or guide.rigid
+        small = not rigid or (size is not None and size.typical[0] < SMALL)
+        ev = measure(geo, k, blockers, others, config, size.max if size else None, rigid=rigid, small=small)
         if ev is None:
             continue
         for v in judge(ev, c.label, c.size_lwh, guidelines, config):

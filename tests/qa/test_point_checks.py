@@ -197,3 +197,11 @@ def test_a_car_much_wider_than_its_class_with_both_sides_empty_is_too_wide(kitti
     assert not [f for f in _frame_findings(kitti_root, "000010", 6, None) if f.severity == "error"]
     (f,) = [f for f in _frame_findings(kitti_root, "000010", 6, "w +40 %") if f.severity == "error"]
     assert "a typical Car is 1.65 m" in f.message and "wide" in f.message
+
+
+def test_a_bicycle_s_wheels_set_its_length(kitti_root):
+    # 000142's cyclist on line 2 (7 m away): shortened by 40 % its box leaves both wheels out;
+    # they are low, where past a car's faces only kerbs and bushes would be
+    assert not [f for f in _frame_findings(kitti_root, "000142", 2, None) if f.severity == "error"]
+    (f,) = [f for f in _frame_findings(kitti_root, "000142", 2, "l -40 %") if f.severity == "error"]
+    assert f.check == "points_misfit" and "longer" in f.message
