@@ -98,6 +98,16 @@ def _opener(args, dataset):
     return opener
 
 
+def _point_counts(opener, label_set: str) -> dict | None:
+    """The point-wise label counts of a label set kept in the store (None when the set was
+    read from elsewhere: the store is not opened, or created, for them)."""
+    if not opener.cache_info().currsize:
+        return None
+    from pointlabel.pointlabels.stats import label_set_counts
+    from pointlabel.pointlabels.storage import PointLabelStore
+    return label_set_counts(PointLabelStore.for_store(opener()), label_set)
+
+
 def _frames(dataset, wanted):
     if not wanted:
         return dataset.frame_ids
@@ -114,7 +124,8 @@ def cmd_check(args) -> int:
     from pointlabel.labelsets import open_label_set
     dataset = dataset_of(args)
     guidelines = load_guidelines(args.guidelines)
-    label_set = open_label_set(args.set, dataset, _opener(args, dataset))
+    opener = _opener(args, dataset)
+    label_set = open_label_set(args.set, dataset, opener)
     try:
         findings = check_dataset(dataset, label_set, guidelines, frame_ids=_frames(dataset, args.frames),
                                  processes=min(os.cpu_count() or 1, 8))
@@ -125,7 +136,8 @@ def cmd_check(args) -> int:
     if args.html:
         from pointlabel.qa.report import write_report
         write_report(args.html, findings, title=f"QA of {label_set.name} in {dataset.root}",
-                     colours={n: g.colour for n, g in guidelines.classes.items()})
+                     colours={n: g.colour for n, g in guidelines.classes.items()},
+                     point_counts=_point_counts(opener, label_set.name))
     if args.json:
         print(json.dumps([f.to_dict() for f in findings]))
     else:

@@ -7,6 +7,7 @@ anywhere. Figures are pure functions from QA results to Plotly figures:
 - agreement per class (precision, recall, mean IoU) and the centre error of matches, when a
   comparison is given; error rate per class with its confidence interval, when audit verdicts
   are given;
+- points per class of the label set's point-wise labels, when it has any;
 - a table of the findings (errors first).
 """
 from __future__ import annotations
@@ -110,15 +111,30 @@ def audit_figure(rates: dict) -> go.Figure:
     return fig
 
 
+def point_counts_figure(counts: dict) -> go.Figure:
+    """Points per semantic class of the point-wise labels (pointlabels.stats.label_set_counts)."""
+    classes = [c for c in counts["classes"] if c["id"] != 0]
+    fig = go.Figure(go.Bar(x=[c["name"] for c in classes], y=[c["points"] for c in classes],
+                           text=[c["points"] for c in classes]))
+    fig.update_layout(title=f"Point-wise labels: points per class ({counts['labelled']} of {counts['points']} "
+                            f"points labelled in {counts['frames']} frames)", yaxis_title="points")
+    return fig
+
+
 def build_report(findings: list[Finding], title: str = "pointlabel QA report", compare_result=None,
-                 audit_rates: dict | None = None, colours: dict[str, str] | None = None) -> str:
-    """The report as one HTML string."""
+                 audit_rates: dict | None = None, colours: dict[str, str] | None = None,
+                 point_counts: dict | None = None) -> str:
+    """The report as one HTML string. point_counts: the label set's point-wise label counts
+    (pointlabels.stats.label_set_counts), shown when any frame has point labels."""
     figs = [findings_per_frame_figure(findings), findings_by_class_figure(findings, colours),
             value_distribution_figure(findings), difficulty_figure(findings)]
     if compare_result is not None:
         figs.append(agreement_figure(compare_result))
     if audit_rates:
         figs.append(audit_figure(audit_rates))
+    with_points = bool(point_counts and point_counts.get("frames"))
+    if with_points:
+        figs.append(point_counts_figure(point_counts))
     parts = [pio.to_html(fig, full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figs)]
     sev = Counter(f.severity for f in findings)
     summary = ", ".join(f"{sev.get(s, 0)} {s}s" for s in SEVERITIES)
@@ -127,6 +143,7 @@ def build_report(findings: list[Finding], title: str = "pointlabel QA report", c
             "td,th{border:1px solid #ccc;padding:2px 6px}th{background:#eee}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p>{len(findings)} findings: {summary}.</p>"
             + "".join(f"<div>{p}</div>" for p in parts)
+            + (_point_counts_table(point_counts) if with_points else "")
             + _checks_table() + _findings_table(findings) + "</body></html>")
 
 
@@ -146,6 +163,14 @@ def _findings_table(findings: list[Finding]) -> str:
     more = f"<p>({len(findings) - TABLE_ROWS} more not shown)</p>" if len(findings) > TABLE_ROWS else ""
     head = "".join(f"<th>{c}</th>" for c in cols)
     return f"<h2>Findings</h2><table><tr>{head}</tr>{''.join(rows)}</table>{more}"
+
+
+def _point_counts_table(counts: dict) -> str:
+    total = max(counts["points"], 1)
+    rows = "".join(f"<tr><td>{c['id']}</td><td>{html.escape(str(c['name']))}</td><td>{c['points']}</td>"
+                   f"<td>{c['points'] / total:.1%}</td><td>{c['frames']}</td></tr>" for c in counts["classes"])
+    return ("<h2>Point-wise labels per class</h2><table><tr><th>id</th><th>class</th><th>points</th>"
+            f"<th>share</th><th>frames</th></tr>{rows}</table>")
 
 
 def _checks_table() -> str:

@@ -149,3 +149,21 @@ def test_guidelines_fit_estimates_class_sizes_that_fitting_and_checks_read(nativ
     assert rc in (0, 1)
     assert run(capsys, "guidelines", "fit")[0] == 2  # no dataset: a clear error
     assert run(capsys, "guidelines", "fit", root, "--set", "nosuchset", "--db", db)[0] == 2
+
+
+def test_the_check_report_gives_the_point_labels_per_class(native, capsys, tmp_path):
+    root, db, _ = native
+    from pointlabel.datasets.native import NativeDataset
+    frame = NativeDataset(root).frame_ids[0]
+    rc, out, _ = run(capsys, "pointlabels", "paint", root, "--db", db, "--frame", frame,
+                     "--request", json.dumps({"tool": "ground", "class": "road"}))
+    assert rc == 0 and json.loads(out)["changed"] > 1000
+    rc, out, _ = run(capsys, "pointlabels", "stats", root, "--db", db, "--json")
+    road = next(c for c in json.loads(out)["classes"] if c["name"] == "road")
+    run(capsys, "check", root, "--db", db, "--html", tmp_path / "r.html")
+    text = (tmp_path / "r.html").read_text()
+    assert "Point-wise labels per class" in text
+    assert f"<td>road</td><td>{road['points']}</td>" in text
+    # a set read from the dataset's folder opens no store: no point-label section
+    run(capsys, "check", root, "--set", "reference", "--html", tmp_path / "ref.html")
+    assert "Point-wise labels per class" not in (tmp_path / "ref.html").read_text()
