@@ -239,8 +239,8 @@ def _face_offsets(obj: np.ndarray, around: np.ndarray, half: np.ndarray, a: int,
     (not in another box), which may continue the object past a face; box axes.
 
     Only returns level with the face count (within the box's other horizontal extent), the
-    outermost 1 % are left out (strays), and past the face only returns in the upper 60 % of
-    the object's own height, running on without a gap wider than `link` m and with nothing
+    outermost 1 % are left out (strays), and past the face only returns in the `upper` share
+    (60 %; a person's or a bicycle's: all) of the object's own height, running on without a gap wider than `link` m and with nothing
     taller than the object: a kerb, a bush or a tree beside it is not the object. Returns
     less than `floor` m above the box's bottom never count (the ground or a kerb under a box
     grown past its object's end would otherwise fill it)."""
