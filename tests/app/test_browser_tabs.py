@@ -125,7 +125,8 @@ def test_undo_in_one_tab_never_reverts_the_other_tabs_edit(tmp_path, serve_app, 
         tab_a.front().page.click("undo-btn")
         page.wait_until(lambda: session.annotations(FRAME).get(car.id).center[0] == 12.0, what="A's edit undone")
         assert session.annotations(FRAME).get(van.id).center[1] == -4.0, "B's edit untouched by A's undo"
-        assert "undone" in tab_a.status()
+        # the store commits before the browser renders the answer: wait for the message
+        page.wait_until(lambda: "undone" in tab_a.status(), what="A told its edit was undone")
         assert tab_a.front().page.js("return window.location.search") == f"?frame={FRAME}"
 
         # B moves the car; A's redo of its own move is refused with a message, B's move stays
