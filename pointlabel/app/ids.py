@@ -83,7 +83,9 @@ APPLY_VERTEX_BTN = "apply-vertex-btn"
 POLYLINE_HEIGHT = "polyline-height-radio"
 POLY_CLASS_BTN = "poly-class-btn"
 OBJECT_LIST = "object-list"
+OBJECT_LIST_SHOWN = "object-list-shown"
 OBJECT_ROW = "object-row"
+OBJECT_PTS = "object-pts"
 
 CUBOID_FIELDS = ("x", "y", "z", "l", "w", "h", "yaw")
 VERTEX_FIELDS = ("vx", "vy", "vz")
@@ -139,6 +141,11 @@ def vertex_field(name: str) -> dict:
 
 def object_row(annotation_id: str) -> dict:
     return {"type": OBJECT_ROW, "index": annotation_id}
+
+
+def object_pts(annotation_id: str) -> dict:
+    """The point-count cell of a row (updated alone when only counts change)."""
+    return {"type": OBJECT_PTS, "index": annotation_id}
 
 # -- who edits, and the trail ------------------------------------------------------------------
 CLIENT = "client-store"                # this page load's id (a uuid): its edits are its own undo steps

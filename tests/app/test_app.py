@@ -102,7 +102,7 @@ def test_editor_view_and_object_rows_are_pure():
     assert v["fields"]["l"] == 4 and v["occluded"] == 2 and v["note"] == "x"
     v = editor_view(anns, {"id": line.id, "vertex": 1}, {})
     assert v["polyline"]["display"] == "block" and v["vertex"] == {"vx": 1, "vy": 1, "vz": 0}
-    rows = objects.rows([a.to_dict() for a in anns], {box.id: 812}, box.id)
+    rows = objects.rows(objects.row_values([a.to_dict() for a in anns], {box.id: 812}, box.id))
     body = rows[1].children
     assert len(body) == 2 and "selected" in body[0].className
     assert [c.children for c in body[0].children][1:4] == ["Car", "3", "812"]

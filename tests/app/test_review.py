@@ -124,12 +124,14 @@ def test_a_rejection_needs_a_comment_and_reaches_the_page_state_and_object_list(
     assert "not reviewed yet" == review.verdict_line(out.state, {"id": "other"})
 
     # the labeller's list: the review column, and "only rejected"
-    rows = objects.rows(out.state["annotations"], out.state["points_inside"], None, out.state["verdicts"])
+    rows = objects.rows(objects.row_values(out.state["annotations"], out.state["points_inside"], None,
+                                           out.state["verdicts"]))
     body = rows[1].children
     rejected = [r for r in body if "verdict-rejected" in r.className]
     assert len(body) == len(out.state["annotations"]) > 1 and len(rejected) == 1
     assert rejected[0].children[-1].children == "✗ floats 1 m: lower it"
-    only = objects.rows(out.state["annotations"], out.state["points_inside"], None, out.state["verdicts"], True)
+    only = objects.rows(objects.row_values(out.state["annotations"], out.state["points_inside"], None,
+                                           out.state["verdicts"], True))
     assert len(only[1].children) == 1
 
     # the labeller fixes it: the verdict is kept, marked as edited since

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 
-from dash import ALL, Input, Output, State, no_update
+from dash import ALL, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 
 from pointlabel.app import ids
 from pointlabel.app.layout import objects
@@ -58,13 +59,23 @@ def register(app, session) -> None:
     def saved(state):
         return session.saved_label(state)
 
-    @app.callback(Output(ids.OBJECT_LIST, "children"), Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"),
-                  Input(ids.OBJECT_FILTER, "value"))
-    def object_list(state, selection, only):
+    @app.callback(Output(ids.OBJECT_LIST, "children"), Output(ids.OBJECT_LIST_SHOWN, "data"),
+                  Output(ids.object_pts(ALL), "children"),
+                  Input(ids.ANNOTATIONS, "data"), Input(ids.SELECTION, "data"), Input(ids.OBJECT_FILTER, "value"),
+                  State(ids.OBJECT_LIST_SHOWN, "data"))
+    def object_list(state, selection, only, shown):
         if not state:
-            return no_update
-        return objects.rows(state["annotations"], state.get("points_inside", {}), (selection or {}).get("id"),
-                            state.get("verdicts", {}), objects.ONLY_REJECTED in (only or []))
+            raise PreventUpdate
+        values = objects.row_values(state["annotations"], state.get("points_inside", {}),
+                                    (selection or {}).get("id"), state.get("verdicts", {}),
+                                    objects.ONLY_REJECTED in (only or []))
+        if values == shown:
+            raise PreventUpdate
+        counts = objects.counts_only(shown, values)
+        if counts is None:
+            return objects.rows(values), values, [no_update] * len(ctx.outputs_list[2])
+        # a key nudge: only the count cells change (re-rendering the rows re-runs their click callback)
+        return no_update, values, [counts.get(o["id"]["index"], "") for o in ctx.outputs_list[2]]
 
     @app.callback(Output(ids.SELECTED_TITLE, "children"), Output(ids.EDITOR_CUBOID, "style"),
                   Output(ids.EDITOR_POLYLINE, "style"),
