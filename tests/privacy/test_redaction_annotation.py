@@ -58,11 +58,11 @@ def test_a_gesture_on_a_shown_image_becomes_a_region_of_the_recorded_image():
 def test_the_app_object_list_shows_a_redaction_row():
     """A frame holding a redaction must not break the app's object list (it lists it, with
     its camera, so it can be reviewed)."""
-    from pointlabel.app.layout.objects import rows
+    from pointlabel.app.layout.objects import row_values, rows
     from pointlabel.model import Cuboid
     anns = [Cuboid((5, 0, 0), (4, 2, 1.5), 0.0).to_dict(),
             Redaction2D("front", box_xyxy=(1, 2, 30, 40), label="face").to_dict()]
-    body = rows(anns, {}, None)[1].children
+    body = rows(row_values(anns, {}, None))[1].children
     assert len(body) == 2
     cells = [c.children for c in body[1].children]
     assert cells[0] == "▨" and cells[1] == "face" and cells[3] == "front"
