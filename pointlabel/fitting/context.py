@@ -97,7 +97,7 @@ class FrameContext:
             out &= (az - self.sweep.gap_start) % (2 * np.pi) >= gap
         b_az, b_el, b_rng = self.blockers.T
         for i in np.flatnonzero(out):
-            for lo, hi in _wrapped(az[i] - tol[i], az[i] + tol[i]):
+            for lo, hi in azimuth_intervals(az[i] - tol[i], az[i] + tol[i]):
                 i0, i1 = np.searchsorted(b_az, [lo, hi])
                 on_ray = np.abs(b_el[i0:i1] - el[i]) < np.radians(0.6)
                 if (on_ray & (b_rng[i0:i1] < rng[i] - clearance)).any():
@@ -125,7 +125,7 @@ class FrameContext:
         r_az, r_el, r_rng = self.returns.T
         out = np.zeros(len(a), dtype=bool)
         for i in range(len(a)):
-            for lo, hi in _wrapped(az_lo[i], az_hi[i]):
+            for lo, hi in azimuth_intervals(az_lo[i], az_hi[i]):
                 i0, i1 = np.searchsorted(r_az, [lo, hi])
                 window = (r_el[i0:i1] >= el_lo[i]) & (r_el[i0:i1] <= el_hi[i])
                 if (window & (r_rng[i0:i1] > beyond[i])).any():
@@ -158,7 +158,7 @@ def _polar(pts: np.ndarray) -> np.ndarray:
     rng = np.hypot(pts[:, 0], pts[:, 1])
     return np.column_stack([np.arctan2(pts[:, 1], pts[:, 0]), np.arctan2(pts[:, 2], rng), rng])
 
-def _wrapped(lo: float, hi: float) -> list[tuple[float, float]]:
+def azimuth_intervals(lo: float, hi: float) -> list[tuple[float, float]]:
     """An azimuth interval as one or two intervals inside [-pi, pi]."""
     if lo < -np.pi:
         return [(lo + 2 * np.pi, np.pi), (-np.pi, hi)]

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pointlabel.fitting.cluster import components
+from pointlabel.fitting.context import azimuth_intervals
 from pointlabel.fitting.fit import closeness_heading
 from pointlabel.qa.config import CheckConfig
 from pointlabel.qa.findings import ERROR, WARNING, Finding, about
@@ -115,14 +116,14 @@ class Blockers:
         out = np.ones(len(spots), dtype=bool)
         for i in range(len(spots)):
             reached = False
-            for lo, hi in _wrapped(az[i] - tol[i], az[i] + tol[i]):
+            for lo, hi in azimuth_intervals(az[i] - tol[i], az[i] + tol[i]):
                 i0, i1 = np.searchsorted(self.all_az, [lo, hi])
                 reached |= bool(((np.abs(self.all_el[i0:i1] - el[i]) < np.radians(0.8))
                                  & (self.all_rng[i0:i1] > rng[i] - clearance)).any())
             if not reached:
                 out[i] = False
                 continue
-            for lo, hi in _wrapped(az[i] - tol[i], az[i] + tol[i]):
+            for lo, hi in azimuth_intervals(az[i] - tol[i], az[i] + tol[i]):
                 i0, i1 = np.searchsorted(self.az, [lo, hi])
                 hit = (np.abs(self.el[i0:i1] - el[i]) < np.radians(0.8)) & (self.rng[i0:i1] < rng[i] - clearance)
                 if hit.any() and not np.all(_isin_sorted(self.index[i0:i1][hit], own)):
@@ -353,14 +354,6 @@ def _isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     pos = np.clip(np.searchsorted(sorted_pool, values), 0, len(sorted_pool) - 1)
     return sorted_pool[pos] == values
-
-
-def _wrapped(lo: float, hi: float) -> list[tuple[float, float]]:
-    if lo < -np.pi:
-        return [(lo + 2 * np.pi, np.pi), (-np.pi, hi)]
-    if hi > np.pi:
-        return [(lo, np.pi), (-np.pi, hi - 2 * np.pi)]
-    return [(lo, hi)]
 
 
 # -- judging -------------------------------------------------------------------------------
