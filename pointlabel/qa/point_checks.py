@@ -184,10 +184,10 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
     obj_idx, obj = idx[own], loc[own]
     n = len(obj)
     beyond = np.empty((2, 2))
-    for a in range(2):  # past a face every return counts that runs on from the object's own
-        beyond[a] = _face_offsets(obj, loc, half, a, link=float(config.points_gap + 0.01 * range_m),
+    for a in range(2):  # past a face the object's returns count that run on from inside it
+        beyond[a] = _face_offsets(obj, half, a, link=float(config.points_gap + 0.01 * range_m),
                                   floor=config.points_floor, upper=1.0 if small else 0.6)
-    seen = _ends_seen(centre, half, R, obj, np.sort(obj_idx), blockers, geo)
+    seen = _ends_seen(centre, half, R, obj, np.sort(obj_idx), blockers)
     if np.mean(geo.height[obj_idx] < 0.45 * size[2]) < 0.1:
         seen[:] = False  # only the upper half seen (the rest hidden): a cabin, not the body's extent
     bottom_gap = _bottom_gap(geo, k, others, config)
@@ -233,16 +233,16 @@ def _fits_with_box(loc: np.ndarray, half: np.ndarray, max_lwh) -> bool:
     return bool(np.all(hi - lo <= np.asarray(max_lwh, dtype=float)))
 
 
-def _face_offsets(obj: np.ndarray, around: np.ndarray, half: np.ndarray, a: int,
-                  link: float, floor: float = 0.1, upper: float = 0.6) -> tuple[float, float]:
+def _face_offsets(obj: np.ndarray, half: np.ndarray, a: int, link: float, floor: float = 0.1,
+                  upper: float = 0.6) -> tuple[float, float]:
     """How far the returns reach past the faces (-, +) of axis a (negative: short of it).
-    obj: (n, 3) the object's returns; around: (m, 3) every above-ground return around the box
-    (not in another box), which may continue the object past a face; box axes.
+    obj: (n, 3) the object's returns (those `measure` kept, past the faces too), box axes.
 
     Only returns level with the face count (within the box's other horizontal extent), the
     outermost 1 % are left out (strays), and past the face only returns in the `upper` share
-    (60 %; a person's or a bicycle's: all) of the object's own height, running on without a gap wider than `link` m and with nothing
-    taller than the object: a kerb, a bush or a tree beside it is not the object. Returns
+    (60 %; a person's or a bicycle's: all) of the object's own height, running on without a
+    gap wider than `link` m and with nothing taller than the object: a kerb, a bush or a tree
+    beside it is not the object. Returns
     less than `floor` m above the box's bottom never count (the ground or a kerb under a box
     grown past its object's end would otherwise fill it)."""
     b = 1 - a
@@ -273,7 +273,7 @@ def _face_offsets(obj: np.ndarray, around: np.ndarray, half: np.ndarray, a: int,
     return out[0], out[1]
 
 
-def _ends_seen(centre, half, R, obj, own_idx, blockers: Blockers, geo) -> np.ndarray:
+def _ends_seen(centre, half, R, obj, own_idx, blockers: Blockers) -> np.ndarray:
     """(2, 2) per axis and end (-, +): must the sweep have seen the object reach that end?
     (`measure` also requires the lower half of the box to be seen: the body sets a box's
     extent, and a cabin or a roof is shorter and narrower.)

@@ -106,7 +106,7 @@ def test_face_offsets_measure_how_far_points_reach_past_each_face(length, label_
     x = np.linspace(shift - length / 2, shift + length / 2, 400)
     obj = np.column_stack([x, np.zeros_like(x), np.tile(np.linspace(-0.5, 0.5, 8), 50)])
     half = np.array([label_length / 2, 1.0, 0.75])
-    lo, hi = _face_offsets(obj, obj, half, 0, link=0.3)
+    lo, hi = _face_offsets(obj, half, 0, link=0.3)
     step = length / 399 * 10  # the outermost 1 % are left out (of the fewer points past a face)
     assert lo == pytest.approx(-half[0] - (shift - length / 2), abs=step + 1e-9)
     assert hi == pytest.approx(shift + length / 2 - half[0], abs=step + 1e-9)
