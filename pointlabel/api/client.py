@@ -116,7 +116,9 @@ class ServerProcess:
     `start()` returns once the API answers. `kill()` is SIGKILL (no clean shutdown)."""
 
     token: str | None = None   # readiness is asked with it (accounts exist: anonymous is 401)
-    new_session = False        # a process group of its own (a gunicorn master and its workers)
+    new_session = False        # a process group of its own (a gunicorn master and its workers):
+    #                            kill() ends the whole group, stop() what the master left behind
+    stop_timeout = 15.0        # s a clean shutdown may take before kill()
 
     def __init__(self, dataset: str | Path, db: str | Path, port: int | None = None, extra_args=(),
                  log: str | Path | None = None):
@@ -150,18 +152,30 @@ class ServerProcess:
         raise PointlabelError(f"the server did not answer within {timeout:.0f} s")
 
     def kill(self) -> None:
-        """SIGKILL: the process gets no chance to flush or close anything."""
+        """SIGKILL: the process (with new_session, its whole group) gets no chance to flush
+        or close anything."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
+            if self.new_session:
+                self._kill_group()
+            else:
+                self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=30)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
+            if self.new_session:
+                self._kill_group()  # any worker left behind
+
+    def _kill_group(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def __enter__(self) -> "ServerProcess":
         return self.start()

@@ -41,6 +41,7 @@ class TeamServer(ServerProcess):
         self.workers = workers
 
     new_session = True  # gunicorn's master and workers: kill() ends the group
+    stop_timeout = 20.0
 
     def start(self, timeout: float = 180.0) -> "TeamServer":
         return super().start(timeout)
@@ -55,28 +56,6 @@ class TeamServer(ServerProcess):
         except (OSError, subprocess.SubprocessError):
             return []
         return [int(x) for x in out.split()]
-
-    def kill(self) -> None:
-        import signal
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)  # the master and its workers
-            except ProcessLookupError:
-                pass
-            self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        import signal
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)  # any worker left behind
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 def cli_add_user(db: str, name: str, role: str, password: str | None = None) -> str:
