@@ -32,14 +32,9 @@ PERSONS = ("Pedestrian", "Person_sitting", "Cyclist")
 
 def _cover(regions, box, shape) -> float:
     """Share of box's pixels inside the union of regions."""
-    from pointlabel.privacy.redact import region_mask
+    from pointlabel.privacy.redact import union_mask
     l, t, r, b = (int(v) for v in box)
-    mask = np.zeros(shape[:2], bool)
-    for reg in regions:
-        m = region_mask(reg, shape[1], shape[0])
-        if m:
-            x0, y0, x1, y1, inside = m
-            mask[y0:y1, x0:x1] |= inside
+    mask = union_mask(regions, shape[1], shape[0])
     return float(mask[t:b, l:r].mean()) if b > t and r > l else 0.0
 
 

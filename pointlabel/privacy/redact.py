@@ -135,6 +135,17 @@ def region_mask(region: Redaction2D, width: int, height: int):
     return x0, y0, x1, y1, mask.astype(bool)
 
 
+def union_mask(regions, width: int, height: int) -> np.ndarray:
+    """(height, width) bool: the pixels inside any of the regions (`region_mask` each)."""
+    mask = np.zeros((height, width), bool)
+    for region in regions:
+        m = region_mask(region, width, height)
+        if m:
+            x0, y0, x1, y1, inside = m
+            mask[y0:y1, x0:x1] |= inside
+    return mask
+
+
 def obscure(image: np.ndarray, regions) -> np.ndarray:
     """A copy of `image` ((H, W) or (H, W, C), uint8 or uint16) with every region made
     unrecoverable (see the module docstring); pixels outside all regions are unchanged."""

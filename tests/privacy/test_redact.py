@@ -16,7 +16,7 @@ from pointlabel.cli import main
 from pointlabel.datasets.detect import open_dataset
 from pointlabel.datasets.images import load_rgb
 from pointlabel.model import Redaction2D
-from pointlabel.privacy.redact import Redactor, obscure, region_mask
+from pointlabel.privacy.redact import Redactor, obscure, union_mask
 from pointlabel.store import AnnotationStore
 
 STRICT = dict(scaleFactor=1.05, minNeighbors=2, minSize=(16, 16))  # more eager than the redactor
@@ -54,13 +54,7 @@ def hf_energy(rgb: np.ndarray, box) -> float:
 
 
 def _union_mask(regions, shape) -> np.ndarray:
-    mask = np.zeros(shape[:2], bool)
-    for r in regions:
-        m = region_mask(r, shape[1], shape[0])
-        if m:
-            x0, y0, x1, y1, inside = m
-            mask[y0:y1, x0:x1] |= inside
-    return mask
+    return union_mask(regions, shape[1], shape[0])
 
 
 def _check_faces_gone(before, after, faces):
