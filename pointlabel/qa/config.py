@@ -48,6 +48,8 @@ class CheckConfig:
     unfilled_width: float = 0.2  # ... both take less there
     end_loose: float = 0.3  # m more allowed for an empty margin at an end than for returns past it
     side_loose: float = 0.1  # the same at a side (KITTI's labelled cars: ends up to 0.46 m, sides 0.23)
+    through_min_gap: float = 0.2  # m: a wider empty margin is looked through (`through`) ...
+    through_loose: float = 0.1  # ... and, where rays passed through it, may be this + a tolerance wide
     vertical_tolerance: float = 0.08
     vertical_tolerance_per_m: float = 0.003
     heading_tolerance_deg: float = 12.0

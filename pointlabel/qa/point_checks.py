@@ -65,7 +65,9 @@ class BoxEvidence:
     front_drop: highest returns of the rear third minus those of the front third (None: not
     measured); n: the object's returns; inside: of them inside the box; range_m: horizontal
     distance of the box centre; stray: (dx, dy, n) of a cluster next to an empty box, or None;
-    seen_through: rays passed through the empty box (it is not hidden).
+    seen_through: rays passed through the empty box (it is not hidden); through: (2, 2) per
+    axis and end, rays passed through the empty margin inside that face at body height (it
+    holds nothing: firmer than `seen`, which only says the object's end should show).
     """
 
     n: int
@@ -81,6 +83,7 @@ class BoxEvidence:
     stray: tuple[float, float, int] | None = None
     seen_through: bool = False  # an empty box: rays passed through it, or what hides it is the
     # object beside it (the two together no bigger than the class): it is misplaced, not hidden
+    through: np.ndarray | None = None
 
 
 class Blockers:
@@ -188,8 +191,9 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
         beyond[a] = _face_offsets(obj, half, a, link=float(config.points_gap + 0.01 * range_m),
                                   floor=config.points_floor, upper=1.0 if small else 0.6)
     seen = _ends_seen(centre, half, R, obj, np.sort(obj_idx), blockers)
+    through = _margins_seen_through(centre, half, R, beyond, blockers, config.through_min_gap)
     if np.mean(geo.height[obj_idx] < 0.45 * size[2]) < 0.1:
-        seen[:] = False  # only the upper half seen (the rest hidden): a cabin, not the body's extent
+        seen[:] = through[:] = False  # only the upper half seen (the rest hidden): a cabin, not the body
     bottom_gap = _bottom_gap(geo, k, others, config)
     over = np.all(np.abs(obj[:, :2]) <= half[:2] + 0.2, axis=1)
     top_gap = top_seen = None
@@ -209,7 +213,7 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
         yaw = np.arctan2(R[1, 0], R[0, 0])
         heading_dev = float((theta - yaw + np.pi / 4) % (np.pi / 2) - np.pi / 4)
     return BoxEvidence(n, int(inside[own].sum()), range_m, beyond, seen, bottom_gap, top_gap,
-                       bool(top_seen), heading_dev, _front_drop(obj, half))
+                       bool(top_seen), heading_dev, _front_drop(obj, half), through=through)
 
 
 def _object_sized(loc: np.ndarray, max_lwh) -> bool:
@@ -307,6 +311,29 @@ def _ends_seen(centre, half, R, obj, own_idx, blockers: Blockers) -> np.ndarray:
     return seen
 
 
+def _margins_seen_through(centre, half, R, beyond, blockers: Blockers, min_gap: float) -> np.ndarray:
+    """(2, 2) per axis and end (-, +): did rays pass through the empty margin between the
+    returns and that face (wider than `min_gap` m)? Six spots in the middle of the margin
+    (three across it, at 35 and 55 % of the box's height: the body, below a car's windows);
+    a spot is seen through when rays reached it, or past it, with nothing in front, the
+    object itself included (its own far end is hidden behind it). Two thirds of the spots
+    must be."""
+    out = np.zeros((2, 2), dtype=bool)
+    gaps = -np.asarray(beyond, dtype=float)
+    for a in range(2):
+        b = 1 - a
+        for e, sign in enumerate((-1.0, 1.0)):
+            if gaps[a, e] <= min_gap:
+                continue
+            loc = np.zeros((6, 3))
+            loc[:, a] = sign * (half[a] - gaps[a, e] / 2)
+            loc[:, b] = np.repeat([-0.5, 0.0, 0.5], 2) * half[b]
+            loc[:, 2] = np.tile([-0.3, 0.1], 3) * half[2]  # 35 and 55 % up from the bottom
+            spots = centre + loc @ R.T
+            out[a, e] = blockers.seen_free(spots, np.empty(0, dtype=int), clearance=0.2).mean() >= 2 / 3
+    return out
+
+
 def _bottom_gap(geo: FrameGeometry, k: int, others: np.ndarray, config: CheckConfig) -> float | None:
     """Box bottom minus the median height of the ground returns around it (None: too few)."""
     ring = geo.footprint_points(k, config.ground_ring)
@@ -393,7 +420,7 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
         out.append(Verdict("points_turned", ERROR if strong else WARNING, 90.0, turned))
     else:
         moves, worst, ratio = _horizontal(ev, tol, (config.end_loose, config.side_loose),
-                                          (config.empty_factor, config.side_empty_factor))
+                                          (config.empty_factor, config.side_empty_factor), config.through_loose)
         if moves:
             sev = ERROR if strong and ratio > 1.0 else WARNING
             out.append(Verdict("points_misfit", sev, round(worst, 3), "; ".join(moves)))
@@ -488,18 +515,23 @@ def _undersized(ev: BoxEvidence, label: str, lw, guide, tol: float) -> list[Verd
 
 
 def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
-                empty_factor: tuple[float, float]) -> tuple[list[str], float, float]:
+                empty_factor: tuple[float, float], through_loose: float = 0.0) -> tuple[list[str], float, float]:
     """(what to do along the length and the width, the largest offset in metres, and that
     offset over what it may be: returns past a face may be `tol` off, an empty margin
-    `empty_factor` (per axis) x tol (returns past a face are the harder evidence))."""
+    `empty_factor` (per axis) x tol (returns past a face are the harder evidence), and an
+    empty margin rays were seen passing through (`BoxEvidence.through`) `through_loose` + tol."""
     words = (("back", "forward", "along its length", "longer", "shorter"),
              ("to its right", "to its left", "across", "wider", "narrower"))
+    through = ev.through if ev.through is not None else np.zeros((2, 2), dtype=bool)
     out, worst, ratio = [], 0.0, 0.0
     for a in range(2):
         # an empty margin is allowed `loose` m more (per axis): labels are drawn a little loose,
-        # and the rounded corners of a vehicle leave a box's ends emptier than its sides
+        # and the rounded corners of a vehicle leave a box's ends emptier than its sides; one
+        # seen through is empty for sure, and is allowed less
         known = [ev.beyond[a, e] if ev.beyond[a, e] > 0 else
+                 min(ev.beyond[a, e] + through_loose, 0.0) if through[a, e] else
                  (min(ev.beyond[a, e] + loose[a], 0.0) if ev.seen[a, e] else None) for e in range(2)]
+        factor = [1.0 if through[a, e] and ev.beyond[a, e] <= 0 else empty_factor[a] for e in range(2)]
         # returns past one face are firm evidence when the opposite face agrees (returns past
         # it too: too small; an empty margin: shifted); alone they may be a neighbour's
         r = []
@@ -508,10 +540,10 @@ def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
                 continue
             other = known[1 - e]
             firm = v > 0 and other is not None and (other > 0 or other < -tol / 2)
-            r.append(v / tol if firm else v / (empty_factor[0] * tol) if v > 0 else -v / (empty_factor[a] * tol))
+            r.append(v / tol if firm else v / (empty_factor[0] * tol) if v > 0 else -v / (factor[e] * tol))
         if len(r) == 2:
             grow = known[0] + known[1]
-            r.append(0.5 * abs(grow) / (tol if grow > 0 else empty_factor[a] * tol))  # both faces off alike
+            r.append(0.5 * abs(grow) / (tol if grow > 0 else max(factor) * tol))  # both faces off alike
         if not r or max(r) <= SAY:
             continue
         ratio = max(ratio, max(r))
