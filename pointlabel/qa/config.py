@@ -50,6 +50,8 @@ class CheckConfig:
     side_loose: float = 0.1  # the same at a side (KITTI's labelled cars: ends up to 0.46 m, sides 0.23)
     through_min_gap: float = 0.2  # m: a wider empty margin is looked through (`through`) ...
     through_loose: float = 0.1  # ... and, where rays passed through it, may be this + a tolerance wide
+    agree_factor: float = 1.5  # a size outside its class's limits that the returns say to mend: an
+    # error needs this many times less evidence from the returns (two weak signs together)
     vertical_tolerance: float = 0.08
     vertical_tolerance_per_m: float = 0.003
     heading_tolerance_deg: float = 12.0

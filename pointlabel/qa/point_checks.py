@@ -415,15 +415,20 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
     guide = guidelines.guide(label)
     elongated = guide is not None and guide.size is not None and \
         guide.size.typical[0] >= ELONGATED * guide.size.typical[1]
+    outside, why = _outside_limits(label, size_lwh, guide)
     turned = _turned(ev, l, w, elongated, tol)
     if turned is not None:
         out.append(Verdict("points_turned", ERROR if strong else WARNING, 90.0, turned))
     else:
-        moves, worst, ratio = _horizontal(ev, tol, (config.end_loose, config.side_loose),
-                                          (config.empty_factor, config.side_empty_factor), config.through_loose)
+        moves, worst, ratio, resize = _horizontal(ev, tol, (config.end_loose, config.side_loose),
+                                                  (config.empty_factor, config.side_empty_factor), config.through_loose)
         if moves:
-            sev = ERROR if strong and ratio > 1.0 else WARNING
-            out.append(Verdict("points_misfit", sev, round(worst, 3), "; ".join(moves)))
+            # a size outside the class's limits that the returns say to mend: two signs
+            agree = [a for a in range(2) if outside[a] * resize[a] < 0]
+            need = 1.0 / config.agree_factor if agree else 1.0
+            sev = ERROR if strong and (ratio > 1.0 or max(abs(resize[agree]), default=0.0) > need) else WARNING
+            extra = "; " + why[agree[0]] if agree and sev == ERROR and ratio <= 1.0 else ""
+            out.append(Verdict("points_misfit", sev, round(worst, 3), "; ".join(moves) + extra))
         if not (moves and sev == ERROR) and strong and guide is not None:
             out += _oversized(ev, label, (l, w), guide, config) + _undersized(ev, label, (l, w), guide, tol)
         if elongated and ev.heading_dev is not None and abs(np.degrees(ev.heading_dev)) > config.heading_tolerance_deg \
@@ -432,7 +437,7 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
             out.append(Verdict("points_heading", WARNING, round(abs(deg), 1),
                                f"the returns run {abs(deg):.0f} deg {'left' if deg > 0 else 'right'} of the box's "
                                f"heading: turn it {abs(deg):.0f} deg {'anticlockwise' if deg > 0 else 'clockwise'}"))
-    out += _vertical(ev, tol, strong, config)
+    out += _vertical(ev, tol, strong, config, outside[2], why[2])
     if not any(v.severity == ERROR for v in out) and label in VEHICLES and ev.front_drop is not None and ev.front_drop < -config.front_drop_error \
             and ev.n >= config.points_error_returns:
         out.append(Verdict("points_backwards", ERROR, round(-ev.front_drop, 3),
@@ -515,15 +520,19 @@ def _undersized(ev: BoxEvidence, label: str, lw, guide, tol: float) -> list[Verd
 
 
 def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
-                empty_factor: tuple[float, float], through_loose: float = 0.0) -> tuple[list[str], float, float]:
-    """(what to do along the length and the width, the largest offset in metres, and that
+                empty_factor: tuple[float, float], through_loose: float = 0.0
+                ) -> tuple[list[str], float, float, np.ndarray]:
+    """(what to do along the length and the width, the largest offset in metres, that
     offset over what it may be: returns past a face may be `tol` off, an empty margin
     `empty_factor` (per axis) x tol (returns past a face are the harder evidence), and an
-    empty margin rays were seen passing through (`BoxEvidence.through`) `through_loose` + tol."""
+    empty margin rays were seen passing through (`BoxEvidence.through`) `through_loose` + tol;
+    and per axis that ratio signed by what the remedy does to the size: + grow, - shrink, 0
+    no finding or a pure shift)."""
     words = (("back", "forward", "along its length", "longer", "shorter"),
              ("to its right", "to its left", "across", "wider", "narrower"))
     through = ev.through if ev.through is not None else np.zeros((2, 2), dtype=bool)
     out, worst, ratio = [], 0.0, 0.0
+    resize = np.zeros(2)
     for a in range(2):
         # an empty margin is allowed `loose` m more (per axis): labels are drawn a little loose,
         # and the rounded corners of a vehicle leave a box's ends emptier than its sides; one
@@ -551,6 +560,7 @@ def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
         neg, pos, axis, bigger, smaller = words[a]
         if known[0] is not None and known[1] is not None:
             shift, grow = (known[1] - known[0]) / 2, known[0] + known[1]
+            resize[a] = np.sign(grow) * max(r) if abs(grow) > tol / 2 else 0.0
             parts = []
             if abs(shift) > tol / 2:
                 parts.append(f"move it {abs(shift):.1f} m {pos if shift > 0 else neg}"
@@ -563,16 +573,32 @@ def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
             v = known[e]
             face = ("rear", "front")[e] if a == 0 else ("right", "left")[e]
             direction = (neg, pos)[e] if v > 0 else (pos, neg)[e]
+            resize[a] = np.sign(v) * max(r)
             if v > 0:
                 out.append(f"returns reach {v:.1f} m past its {face} face: move it {v:.1f} m {direction}"
                            f"{' ' + axis if a == 0 else ''} or make it {v:.1f} m {bigger}")
             else:
                 out.append(f"its {face} face is {-v:.1f} m beyond the returns: move it {-v:.1f} m {direction}"
                            f"{' ' + axis if a == 0 else ''} or make it {-v:.1f} m {smaller}")
-    return out, worst, ratio
+    return out, worst, ratio, resize
 
 
-def _vertical(ev: BoxEvidence, tol: float, strong: bool, config: CheckConfig) -> list[Verdict]:
+def _outside_limits(label: str, size_lwh, guide) -> tuple[np.ndarray, list[str]]:
+    """Per dimension (l, w, h): +1 above the class's limits (`Guideline.size`, what QA holds
+    labels to), -1 below, 0 inside; and what to say about it."""
+    sign, why = np.zeros(3), ["", "", ""]
+    if guide is None or guide.size is None:
+        return sign, why
+    for d, (v, lo, hi, name) in enumerate(zip(size_lwh, guide.size.min, guide.size.max, ("long", "wide", "tall"))):
+        if v > hi:
+            sign[d], why[d] = 1, f"{v:.2f} m {name} is more than the largest {label} ({hi:g} m)"
+        elif v < lo:
+            sign[d], why[d] = -1, f"{v:.2f} m {name} is less than the smallest {label} ({lo:g} m)"
+    return sign, why
+
+
+def _vertical(ev: BoxEvidence, tol: float, strong: bool, config: CheckConfig,
+              outside: float = 0.0, why: str = "") -> list[Verdict]:
     """Height and vertical position from the ground around the box and its highest return.
 
     Evidence, strongest first: returns above the box's top, a bottom above the ground around
@@ -580,7 +606,9 @@ def _vertical(ev: BoxEvidence, tol: float, strong: bool, config: CheckConfig) ->
     is allowed `top_loose` m and counts only where rings were seen passing over the object.
     A bottom far below the ground while the top fits the returns means that ground is not
     the object's (it stands higher), but only where the top was seen: a tall truck's top
-    above the beams fits any box."""
+    above the beams fits any box. outside: +1 (-1) the box is taller (lower) than its class
+    may be (`why` says so): evidence that mends that needs `agree_factor` times less for an
+    error (a bottom below the ground lowers a box too tall, one above it extends one too low)."""
     bottom, top = ev.bottom_gap, ev.top_gap
     tol_z = config.vertical_tolerance + config.vertical_tolerance_per_m * ev.range_m
     if top is not None and top > -tol_z and (not ev.top_seen or ev.n < config.points_top_returns):
@@ -620,11 +648,15 @@ def _vertical(ev: BoxEvidence, tol: float, strong: bool, config: CheckConfig) ->
     # without the ground, the top alone makes an error on a well-seen object (returns above the
     # box, or rings passing over an empty margin above its highest return)
     top_only = top is not None and ev.n >= config.points_top_returns
-    sev = ERROR if strong and (bottom is not None or top_only) and ratio > config.face_error_factor else WARNING
+    remedy = grow if abs(grow) > tol_z else -shift if top is None else 0.0  # + taller, - lower
+    mends = outside * remedy < 0  # the remedy brings the height inside the class's limits
+    need = config.face_error_factor / (config.agree_factor if mends else 1.0)
+    sev = ERROR if strong and (bottom is not None or top_only) and ratio > need else WARNING
     detail = (f"bottom {bottom:+.2f} m from the ground around it" if bottom is not None else "ground not seen") + \
              (f", top {top:+.2f} m from its highest return" if top is not None else "")
+    extra = f"; {why}" if mends and sev == ERROR and ratio <= config.face_error_factor else ""
     return [Verdict("points_vertical", sev, round(float(max(abs(shift), abs(grow))), 3),
-                    " and ".join(parts) + f" ({detail})")]
+                    " and ".join(parts) + f" ({detail})" + extra)]
 
 
 def _move_words(dx: float, dy: float) -> str:
