@@ -68,6 +68,12 @@ class FrameGeometry:
     def __len__(self) -> int:
         return len(self.centres)
 
+    @cached_property
+    def blockers(self):
+        """The sweep's line-of-sight index (`qa.sight.Blockers`), built on first use."""
+        from pointlabel.qa.sight import Blockers
+        return Blockers(self)
+
     def near(self, xy, reach: float) -> np.ndarray:
         """Indices of the points within `reach` m of x-y position `xy` in x and in y."""
         k_lo, k_hi = np.clip(np.floor(np.array([xy[0] - reach, xy[0] + reach]) * X_BUCKETS_PER_M),

@@ -37,15 +37,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from pointlabel.fitting.cluster import components
-from pointlabel.fitting.context import azimuth_intervals
 from pointlabel.fitting.fit import closeness_heading
 from pointlabel.qa.config import CheckConfig
 from pointlabel.qa.findings import ERROR, WARNING, Finding, about
 from pointlabel.qa.frames import FrameGeometry, FrameInput
 from pointlabel.qa.guidelines import Guidelines
+from pointlabel.qa.sight import Blockers, isin_sorted
 
 OBJECT_MIN_HEIGHT = 0.25  # m above the ground: lower returns are ground (and its noise)
-BLOCKER_HEIGHT = 0.5  # m above the ground: lower things hide nothing that is labelled
 ELONGATED = 1.5  # a class whose typical length / width is at least this has a heading to fit
 SMALL = 2.5  # m: a class typically shorter is a person or a bicycle (see `measure`)
 SAY = 0.67  # an offset over this share of what is allowed is worth a warning
@@ -84,54 +83,6 @@ class BoxEvidence:
     seen_through: bool = False  # an empty box: rays passed through it, or what hides it is the
     # object beside it (the two together no bigger than the class): it is misplaced, not hidden
     through: np.ndarray | None = None
-
-
-class Blockers:
-    """The returns that hide what is behind them (taller than BLOCKER_HEIGHT above the ground),
-    by azimuth, to ask whether the sweep saw a spot (`seen_free`)."""
-
-    def __init__(self, geo: FrameGeometry):
-        idx = np.flatnonzero(geo.height > BLOCKER_HEIGHT)
-        pts = geo.pts[idx]
-        rng = np.hypot(pts[:, 0], pts[:, 1])
-        az = np.arctan2(pts[:, 1], pts[:, 0])
-        order = np.argsort(az)
-        self.index, self.az = idx[order], az[order]
-        self.el = np.arctan2(pts[order, 2], rng[order])
-        self.rng = rng[order]
-        all_rng = np.hypot(geo.pts[:, 0], geo.pts[:, 1])
-        el = np.arctan2(geo.pts[:, 2], np.maximum(all_rng, 1e-6))
-        self.max_elevation = float(np.percentile(el, 99.99)) if len(el) else np.pi / 2
-        az_all = np.arctan2(geo.pts[:, 1], geo.pts[:, 0])
-        order = np.argsort(az_all)
-        self.all_az, self.all_el, self.all_rng = az_all[order], el[order], all_rng[order]
-
-    def seen_free(self, spots_lidar: np.ndarray, own: np.ndarray, clearance: float = 0.5) -> np.ndarray:
-        """(P, 3) spots -> (P,) bool: rays reached the spot (a return on its line of sight at
-        its range or beyond: no blind sector, no surface that returns nothing) and no blocker
-        (other than the points `own`, a sorted index array into geo.pts) lies more than
-        `clearance` m in front of it."""
-        spots = np.asarray(spots_lidar, dtype=float).reshape(-1, 3)
-        rng = np.hypot(spots[:, 0], spots[:, 1])
-        az = np.arctan2(spots[:, 1], spots[:, 0])
-        el = np.arctan2(spots[:, 2], np.maximum(rng, 1e-6))
-        tol = np.maximum(np.radians(0.4), 0.15 / np.maximum(rng, 0.1))
-        out = np.ones(len(spots), dtype=bool)
-        for i in range(len(spots)):
-            reached = False
-            for lo, hi in azimuth_intervals(az[i] - tol[i], az[i] + tol[i]):
-                i0, i1 = np.searchsorted(self.all_az, [lo, hi])
-                reached |= bool(((np.abs(self.all_el[i0:i1] - el[i]) < np.radians(0.8))
-                                 & (self.all_rng[i0:i1] > rng[i] - clearance)).any())
-            if not reached:
-                out[i] = False
-                continue
-            for lo, hi in azimuth_intervals(az[i] - tol[i], az[i] + tol[i]):
-                i0, i1 = np.searchsorted(self.az, [lo, hi])
-                hit = (np.abs(self.el[i0:i1] - el[i]) < np.radians(0.8)) & (self.rng[i0:i1] < rng[i] - clearance)
-                if hit.any() and not np.all(_isin_sorted(self.index[i0:i1][hit], own)):
-                    out[i] = False
-        return out
 
 
 def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
@@ -374,13 +325,6 @@ def _stray(loc: np.ndarray, labels: np.ndarray, n_lab: np.ndarray, half: np.ndar
     best = int(big[np.argmin(nearest)])
     pts = loc[labels == best]
     return float(np.mean(pts[:, 0])), float(np.mean(pts[:, 1])), int(len(pts)), best
-
-
-def _isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
-    if len(sorted_pool) == 0:
-        return np.zeros(len(values), dtype=bool)
-    pos = np.clip(np.searchsorted(sorted_pool, values), 0, len(sorted_pool) - 1)
-    return sorted_pool[pos] == values
 
 
 # -- judging -------------------------------------------------------------------------------
@@ -671,7 +615,7 @@ def check_label_points(frame: FrameInput, geo: FrameGeometry, guidelines: Guidel
     cubs = frame.cuboids
     if not cubs:
         return []
-    blockers = Blockers(geo)
+    blockers = geo.blockers
     out = []
     for k, c in enumerate(cubs):
         others = _in_other_boxes(geo, k)

@@ -223,7 +223,7 @@ def test_an_empty_end_rays_passed_through_is_allowed_less_than_one_merely_in_vie
     from pointlabel.qa.config import CheckConfig
     from pointlabel.qa.frames import FrameGeometry
     from pointlabel.qa.guidelines import default_guidelines
-    from pointlabel.qa.point_checks import Blockers, _in_other_boxes, measure
+    from pointlabel.qa.point_checks import _in_other_boxes, measure
     assert not [f for f in _frame_findings(kitti_root, "000009", 1, None) if f.severity == "error"]
     (f,) = [f for f in _frame_findings(kitti_root, "000009", 1, "l +40 %") if f.severity == "error"]
     assert f.check == "points_misfit" and "rear face" in f.message and "shorter" in f.message
@@ -235,7 +235,7 @@ def test_an_empty_end_rays_passed_through_is_allowed_less_than_one_merely_in_vie
     cubs = [longer if x.id == car.id else x for x in ref.cuboids if x.label not in CheckConfig().points_skip_classes]
     geo = FrameGeometry(xyz, cubs, None)
     k = next(i for i, x in enumerate(cubs) if x.id == car.id)
-    ev = measure(geo, k, Blockers(geo), _in_other_boxes(geo, k), CheckConfig(),
+    ev = measure(geo, k, geo.blockers, _in_other_boxes(geo, k), CheckConfig(),
                  default_guidelines().guide("Car").size.max)
     near_end = int(np.argmin([np.hypot(*(geo.centres[k] + s * geo.rotations[k][:, 0] * geo.sizes[k][0] / 2)[:2])
                               for s in (-1, 1)]))

@@ -1,0 +1,85 @@
+"""What the sweep saw: line-of-sight queries on one frame's returns (LiDAR frame, the sensor
+at the origin). A spot was *seen free* when rays reached it or past it with nothing in front;
+it is *hidden* when a return nearer the sensor on its line of sight stands in front of it.
+Only returns taller than BLOCKER_HEIGHT (the fitting's) above the ground hide anything (lower
+ones are the ground, kerbs and their noise). Directions match within 0.4 degrees of azimuth (or 0.15 m
+at the spot's range) and 0.8 degrees of elevation: a 64-beam sweep's rings and columns.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pointlabel.fitting.context import BLOCKER_HEIGHT, azimuth_intervals
+
+AZIMUTH_TOL = np.radians(0.4)
+ELEVATION_TOL = np.radians(0.8)
+
+
+class Blockers:
+    """The returns that hide what is behind them (taller than BLOCKER_HEIGHT above the ground),
+    by azimuth, to ask whether the sweep saw a spot (`seen_free`) or what hides it (`hidden`).
+    geo: the frame's `qa.frames.FrameGeometry` (its `blockers` builds this once)."""
+
+    def __init__(self, geo):
+        idx = np.flatnonzero(geo.height > BLOCKER_HEIGHT)
+        pts = geo.pts[idx]
+        rng = np.hypot(pts[:, 0], pts[:, 1])
+        az = np.arctan2(pts[:, 1], pts[:, 0])
+        order = np.argsort(az)
+        self.index, self.az = idx[order], az[order]
+        self.el = np.arctan2(pts[order, 2], rng[order])
+        self.rng = rng[order]
+        all_rng = np.hypot(geo.pts[:, 0], geo.pts[:, 1])
+        el = np.arctan2(geo.pts[:, 2], np.maximum(all_rng, 1e-6))
+        self.max_elevation = float(np.percentile(el, 99.99)) if len(el) else np.pi / 2
+        az_all = np.arctan2(geo.pts[:, 1], geo.pts[:, 0])
+        order = np.argsort(az_all)
+        self.all_az, self.all_el, self.all_rng = az_all[order], el[order], all_rng[order]
+
+    def seen_free(self, spots_lidar: np.ndarray, own: np.ndarray, clearance: float = 0.5) -> np.ndarray:
+        """(P, 3) spots -> (P,) bool: rays reached the spot (a return on its line of sight at
+        its range or beyond: no blind sector, no surface that returns nothing) and no blocker
+        (other than the points `own`, a sorted index array into geo.pts) lies more than
+        `clearance` m in front of it."""
+        spots, rng, az, el, tol = _directions(spots_lidar)
+        out = np.zeros(len(spots), dtype=bool)
+        for i in range(len(spots)):
+            reached = False
+            for lo, hi in azimuth_intervals(az[i] - tol[i], az[i] + tol[i]):
+                i0, i1 = np.searchsorted(self.all_az, [lo, hi])
+                reached |= bool(((np.abs(self.all_el[i0:i1] - el[i]) < ELEVATION_TOL)
+                                 & (self.all_rng[i0:i1] > rng[i] - clearance)).any())
+            out[i] = reached and not self._blocked(az[i], el[i], tol[i], rng[i] - clearance, own)
+        return out
+
+    def hidden(self, spots_lidar: np.ndarray, own: np.ndarray, clearance: float = 0.3) -> np.ndarray:
+        """(P, 3) spots -> (P,) bool: a blocker other than the points `own` (a sorted index
+        array into geo.pts) lies more than `clearance` m in front of the spot on its line of
+        sight."""
+        spots, rng, az, el, tol = _directions(spots_lidar)
+        return np.array([self._blocked(az[i], el[i], tol[i], rng[i] - clearance, own) for i in range(len(spots))],
+                        dtype=bool)
+
+    def _blocked(self, az: float, el: float, tol: float, before: float, own: np.ndarray) -> bool:
+        for lo, hi in azimuth_intervals(az - tol, az + tol):
+            i0, i1 = np.searchsorted(self.az, [lo, hi])
+            hit = (np.abs(self.el[i0:i1] - el) < ELEVATION_TOL) & (self.rng[i0:i1] < before)
+            if hit.any() and not np.all(isin_sorted(self.index[i0:i1][hit], own)):
+                return True
+        return False
+
+
+def _directions(spots_lidar: np.ndarray):
+    """(spots (P, 3), horizontal range, azimuth, elevation, azimuth tolerance), each (P,)."""
+    spots = np.asarray(spots_lidar, dtype=float).reshape(-1, 3)
+    rng = np.hypot(spots[:, 0], spots[:, 1])
+    az = np.arctan2(spots[:, 1], spots[:, 0])
+    el = np.arctan2(spots[:, 2], np.maximum(rng, 1e-6))
+    return spots, rng, az, el, np.maximum(AZIMUTH_TOL, 0.15 / np.maximum(rng, 0.1))
+
+
+def isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
+    if len(sorted_pool) == 0:
+        return np.zeros(len(values), dtype=bool)
+    pos = np.clip(np.searchsorted(sorted_pool, values), 0, len(sorted_pool) - 1)
+    return sorted_pool[pos] == values
