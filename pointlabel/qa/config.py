@@ -75,6 +75,8 @@ class CheckConfig:
     missed_max_range: float = 60.0
     missed_box_margin: float = 0.3
     missed_max_lift: float = 0.7  # m: a cluster whose lowest return is higher stands on nothing
+    missed_foot_drop: float = 0.3  # m below a cluster's lowest returns: is that hidden ...
+    missed_foot_hidden: float = 0.5  # ... for more than this share of them? (then only an info)
     missed_classes: tuple = ("Car", "Van", "Truck", "Pedestrian", "Cyclist")
     missed_fov: str = "auto"  # "all", "cameras", a camera name, or "auto" (image_2 for KITTI)
 
