@@ -73,6 +73,12 @@ def fault_rows() -> list[tuple[str, float, str]]:
         rows.append((f"KITTI clean labels with an error ({result.clean_n} labels, >= 25 {count} returns) "
                      f"[target <= 5 %]", 100 * result.clean_errors / max(result.clean_n, 1), "%"))
     rows.append(("fault-injection study, 13 kinds x every KITTI label", seconds, "s"))
+    from fault_study import left_out
+    lo = left_out()
+    rows.append((f"KITTI labels left out ({lo.n}, >= 25 object returns): found as missed_object", 100 * lo.found_any / max(lo.n, 1), "%"))
+    rows.append(("... of them as a warning (not an info)", 100 * lo.found_warning / max(lo.n, 1), "%"))
+    for sev in ("warning", "info"):
+        rows.append((f"missed_object {sev}s on the labelled KITTI frames", lo.clean_findings.get(sev, 0), ""))
     return rows
 
 if __name__ == "__main__":

@@ -222,3 +222,56 @@ def run_study(dataset, label_set, frame_ids=None, kinds=None, min_returns: int =
     """The study over the frames of `dataset` (all, or `frame_ids`) labelled by `label_set`."""
     kinds = list(kinds or FAULTS)
     return summarise(run_trials(dataset, label_set, frame_ids, kinds, guidelines, config), kinds, min_returns, count)
+
+
+@dataclass
+class LeftOutResult:
+    """Labels left out one at a time (those with >= `min_returns` of their object's returns):
+    how many the missed_object check finds within `reach` m of the label's centre, as a warning
+    or at any severity; and the missed_object findings on the frames as labelled (nothing
+    missing), per severity."""
+
+    n: int = 0
+    found_warning: int = 0
+    found_any: int = 0
+    missed: list = field(default_factory=list)  # (frame, label, source, returns) not found at all
+    clean_findings: dict = field(default_factory=dict)  # severity -> count
+
+
+def left_out_study(dataset, label_set, frame_ids=None, min_returns: int = 25, reach: float = 2.5,
+                   guidelines: Guidelines | None = None, config: CheckConfig | None = None) -> LeftOutResult:
+    """Leave each well-seen label of `missed_classes` out of its frame in turn and look for it
+    among the missed_object findings (`completeness.check_completeness`, in image_2's view when
+    the rig has it, as KITTI labels only that)."""
+    from pointlabel.qa.completeness import check_completeness, resolve_fov
+    from pointlabel.qa.frames import FrameInput
+    from pointlabel.qa.point_checks import OBJECT_MIN_HEIGHT
+    guidelines = guidelines or default_guidelines()
+    config = config or CheckConfig()
+    out = LeftOutResult()
+    for fid in frame_ids or dataset.frame_ids:
+        clean = label_set.frame(fid)
+        pts = dataset.load_cloud(fid).xyz
+        try:
+            rig = dataset.rig(fid)
+        except Exception:  # noqa: BLE001 - checked without cameras
+            rig = None
+        fov = resolve_fov(config.missed_fov, getattr(dataset, "kind", None), rig)
+        ground = estimate_ground(np.asarray(pts, dtype=float))
+        geo = FrameGeometry(pts, clean.cuboids, ground)
+        for f in check_completeness(FrameInput(fid, clean, pts, rig), geo, guidelines, config, fov):
+            out.clean_findings[f.severity] = out.clean_findings.get(f.severity, 0) + 1
+        n_object = [int(np.count_nonzero(geo.height[idx] > OBJECT_MIN_HEIGHT)) for idx in geo.inside]
+        for c, n in zip(clean.cuboids, n_object):
+            if n < min_returns or c.label not in config.missed_classes:
+                continue
+            keep = tuple(x for x in clean.cuboids if x.id != c.id)
+            frame = FrameInput(fid, FrameAnnotations(fid, keep, (), clean.dontcares), pts, rig)
+            found = [f for f in check_completeness(frame, FrameGeometry(pts, keep, ground), guidelines, config, fov)
+                     if np.hypot(*np.subtract(f.location[:2], c.center[:2])) < reach]
+            out.n += 1
+            out.found_any += bool(found)
+            out.found_warning += any(f.severity != "info" for f in found)
+            if not found:
+                out.missed.append((fid, c.label, c.source or c.id[:8], n))
+    return out

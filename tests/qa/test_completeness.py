@@ -120,3 +120,15 @@ def test_a_cluster_whose_foot_is_hidden_behind_nearer_things_is_only_an_info(kit
     found, gone = _kitti_missed(kitti_root, "000032", 6)
     near = [f for f in found if np.hypot(*np.subtract(f.location[:2], gone.center[:2])) < 2.5]
     assert near and near[0].severity == "info"
+
+
+def test_the_left_out_study_finds_labels_taken_out_of_their_frame(kitti_root):
+    from pointlabel.datasets.kitti import KittiDataset
+    from pointlabel.labelsets import ReferenceSet
+    from pointlabel.qa.faults import left_out_study
+    ds = KittiDataset(kitti_root)
+    result = left_out_study(ds, ReferenceSet(ds), frame_ids=["000142"])
+    # 000142's well-seen cars, most of them parked bumper to bumper, are each found when left out
+    assert result.n >= 5 and result.found_any == result.n - len(result.missed)
+    assert result.found_any >= result.n - 1 and result.found_warning <= result.found_any
+    assert sum(result.clean_findings.values()) >= 1  # the facades, as infos
