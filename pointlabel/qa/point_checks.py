@@ -32,7 +32,7 @@ third (KITTI's labelled cars: 0.2 to 0.75 m).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -360,6 +360,10 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
     elongated = guide is not None and guide.size is not None and \
         guide.size.typical[0] >= ELONGATED * guide.size.typical[1]
     outside, why = _outside_limits(label, size_lwh, guide)
+    vertical = _vertical(ev, tol, strong, config, outside[2], why[2])
+    if any(v.severity == ERROR for v in vertical):
+        # margins are looked through at the body's height, which a box lifted or sunk misses
+        ev = replace(ev, through=None)
     turned = _turned(ev, l, w, elongated, tol)
     if turned is not None:
         out.append(Verdict("points_turned", ERROR if strong else WARNING, 90.0, turned))
@@ -381,7 +385,7 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
             out.append(Verdict("points_heading", WARNING, round(abs(deg), 1),
                                f"the returns run {abs(deg):.0f} deg {'left' if deg > 0 else 'right'} of the box's "
                                f"heading: turn it {abs(deg):.0f} deg {'anticlockwise' if deg > 0 else 'clockwise'}"))
-    out += _vertical(ev, tol, strong, config, outside[2], why[2])
+    out += vertical
     if not any(v.severity == ERROR for v in out) and label in VEHICLES and ev.front_drop is not None and ev.front_drop < -config.front_drop_error \
             and ev.n >= config.points_error_returns:
         out.append(Verdict("points_backwards", ERROR, round(-ev.front_drop, 3),
