@@ -27,7 +27,8 @@ class CheckConfig:
     object_min_height: float = 0.3  # returns higher than this above the ground are "object"
     # label vs its points (point_checks): a face may be off by face_tolerance + per_m x range
     # (+ 0.5 / sqrt(returns)) for a warning, face_error_factor times that for an error
-    points_reach: float = 2.0  # m around the box searched for its object's returns
+    points_reach: float = 2.0  # m around the box searched for its object's returns, or ...
+    points_reach_per_length: float = 0.2  # ... this share of its class's longest, if more (a truck: 3.6 m)
     points_min_returns: int = 10  # fewer object returns: nothing is said
     points_error_returns: int = 25  # fewer: a warning at most
     points_top_returns: int = 50  # fewer: an empty margin at the top says nothing (rings too sparse)

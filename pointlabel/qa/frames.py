@@ -19,7 +19,7 @@ from calibration.rig import Rig
 from pointlabel.geometry.ground import GroundModel, estimate_ground
 from pointlabel.model import STATUS_REJECTED, FrameAnnotations
 
-MAX_GROW = 2.0  # m: the largest growth of a box any check asks for
+MAX_GROW = 2.0  # m: a box's neighbourhood covers at least this growth (more on demand)
 X_BUCKETS_PER_M = 4  # points are sorted by x in buckets this fine
 
 
@@ -63,7 +63,7 @@ class FrameGeometry:
         self.height = self.ground.height_above(self.pts)
         self._x = np.ascontiguousarray(self.pts[:, 0])
         self._y = np.ascontiguousarray(self.pts[:, 1])
-        self._hoods: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._hoods: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.centres)
@@ -98,28 +98,27 @@ class FrameGeometry:
         """(n, 3) points `idx` in box k's own frame (x along the heading, z up the box)."""
         return (self.pts[idx] - self.centres[k]) @ self.rotations[k]
 
-    def _hood(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(indices, |local coordinates|) of the points around box k, enough for any growth
-        up to MAX_GROW m (computed once per box: every mask below is a comparison on it)."""
-        if k not in self._hoods:
-            half = self.sizes[k] / 2 + MAX_GROW
+    def _hood(self, k: int, grow: float = MAX_GROW) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, |local coordinates|) of the points around box k, enough for a growth of
+        `grow` m (at least MAX_GROW; computed once per box, again only for a larger growth:
+        every mask below is a comparison on it)."""
+        if k not in self._hoods or self._hoods[k][0] < grow:
+            reach = max(grow, MAX_GROW)
+            half = self.sizes[k] / 2 + reach
             idx = self.candidates(k, float(np.linalg.norm(half)) + 0.5)
-            self._hoods[k] = (idx, np.abs(self.local(k, idx)))
-        return self._hoods[k]
+            self._hoods[k] = (reach, idx, np.abs(self.local(k, idx)))
+        return self._hoods[k][1:]
 
     def box_points(self, k: int, grow_xy: float = 0.0, grow_z: float = 0.0) -> np.ndarray:
         """Indices of the points inside box k grown by `grow_xy` m sideways, `grow_z` m up/down."""
-        if max(grow_xy, grow_z) > MAX_GROW:
-            raise ValueError(f"growth beyond {MAX_GROW} m")
-        idx, a = self._hood(k)
+        idx, a = self._hood(k, max(grow_xy, grow_z))
         hx, hy, hz = self.sizes[k] / 2
         keep = (a[:, 0] <= hx + grow_xy) & (a[:, 1] <= hy + grow_xy) & (a[:, 2] <= hz + grow_z)
         return idx[keep]
 
     def footprint_points(self, k: int, grow_xy: float) -> np.ndarray:
-        """Indices of the points over box k's footprint grown by `grow_xy` (<= MAX_GROW), at
-        any height."""
-        idx, a = self._hood(k)
+        """Indices of the points over box k's footprint grown by `grow_xy` m, at any height."""
+        idx, a = self._hood(k, grow_xy)
         hx, hy, _ = self.sizes[k] / 2
         return idx[(a[:, 0] <= hx + grow_xy) & (a[:, 1] <= hy + grow_xy)]
 

@@ -1,7 +1,8 @@
 """Label vs its points: does each box hold the object whose returns are in and around it?
 
 Per cuboid (LiDAR frame; the sensor at the origin), `measure` gathers the object's returns:
-the above-ground points over the box's footprint grown by `points_reach`, in no other box,
+the above-ground points over the box's footprint grown by `points_reach` (a long class's by a
+share of its longest: a truck's box 40 % too short leaves 2.5 m of it out), in no other box,
 clustered (`fitting.cluster.components`), keeping the clusters that are mostly the box's own
 (a share of them inside it), and those it only grazes when the box and the cluster together
 are no bigger than the class (a far car's end face left outside a box too short). In the
@@ -93,8 +94,9 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
     rigid: False for a person (a cluster beside it is another, not its own); small: a person or
     a bicycle, whose legs and wheels set its extent low down as well (past a vehicle's faces
     low returns are kerbs and bushes)."""
-    reach = config.points_reach
     centre, size, R = geo.centres[k], geo.sizes[k], geo.rotations[k]
+    longest = max_lwh[0] if max_lwh is not None else size[0]
+    reach = max(config.points_reach, config.points_reach_per_length * longest)
     half = size / 2
     range_m = float(np.hypot(*centre[:2]))
     hood = geo.footprint_points(k, reach)

@@ -266,3 +266,12 @@ def test_a_size_outside_the_class_that_the_returns_say_to_mend_is_an_error(kitti
     roomy = g.with_class(replace(car, size=SizePrior(car.size.typical, car.size.min, roomier)))
     (f,) = [f for f in _frame_findings(kitti_root, fid, line, kind, roomy) if f.check == check]
     assert f.severity == "warning" and "largest" not in f.message
+
+
+def test_a_truck_box_too_short_by_more_than_the_car_reach_still_finds_its_returns(kitti_root):
+    # 000001's truck on line 1 (70 m away) shows only its near end; 40 % shorter, its box
+    # leaves those returns 2.5 m out, beyond the 2 m a car's box is searched around; a truck's
+    # is searched a fifth of the longest truck around
+    assert not [f for f in _frame_findings(kitti_root, "000001", 1, None) if f.severity == "error"]
+    (f,) = [f for f in _frame_findings(kitti_root, "000001", 1, "l -40 %") if f.severity == "error"]
+    assert f.check == "points_misfit" and "none of the" in f.message and "beside it" in f.message
