@@ -11,6 +11,7 @@ import numpy as np
 
 from pointlabel.fitting.context import BLOCKER_HEIGHT, azimuth_intervals
 
+TOP_BEAM_MIN_RETURNS = 50  # returns in a 1 m range bin to tell the highest beam there
 AZIMUTH_TOL = np.radians(0.4)
 ELEVATION_TOL = np.radians(0.8)
 
@@ -52,6 +53,20 @@ class Blockers:
             out[i] = reached and not self._blocked(az[i], el[i], tol[i], rng[i] - clearance, own)
         return out
 
+    def top_beam(self, range_m) -> np.ndarray:
+        """(P,) the elevation (radians) of the sweep's highest beam at these horizontal ranges
+        (m). A multi-beam sensor's lasers sit apart (a 64-beam's upper block ~0.2 m over the
+        origin), so its highest beam rises at near ranges: tan(elevation) = a + d / range.
+        (a, d) is the line under which the highest returns of every 1 m range bin lie and
+        that most of them touch (within 0.2 degrees): bins where the beam hit something.
+        Without enough bins, +inf (no cluster is taken to reach it)."""
+        if not hasattr(self, "_top_line"):
+            self._top_line = _top_line(self.all_rng, self.all_el)
+        if self._top_line is None:
+            return np.full(np.shape(range_m), np.inf)
+        a, d = self._top_line
+        return np.arctan(a + d / np.maximum(np.asarray(range_m, dtype=float), 1.0))
+
     def hidden(self, spots_lidar: np.ndarray, own: np.ndarray, clearance: float = 0.3) -> np.ndarray:
         """(P, 3) spots -> (P,) bool: a blocker other than the points `own` (a sorted index
         array into geo.pts) lies more than `clearance` m in front of the spot on its line of
@@ -83,3 +98,28 @@ def isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     pos = np.clip(np.searchsorted(sorted_pool, values), 0, len(sorted_pool) - 1)
     return sorted_pool[pos] == values
+
+
+def _top_line(rng: np.ndarray, el: np.ndarray) -> tuple[float, float] | None:
+    """(a, d) of `Blockers.top_beam` from the returns' horizontal ranges and elevations."""
+    bins = np.floor(rng).astype(int)
+    keep = bins >= 2
+    bins, t = bins[keep], np.tan(el[keep])
+    if len(bins) == 0:
+        return None
+    order = np.argsort(bins, kind="stable")
+    bins, t = bins[order], t[order]
+    starts = np.flatnonzero(np.r_[True, np.diff(bins) > 0])
+    counts = np.diff(np.r_[starts, len(bins)])
+    full = counts >= TOP_BEAM_MIN_RETURNS
+    if full.sum() < 5:
+        return None
+    tops = np.array([np.percentile(t[s:s + n], 99.5) for s, n in zip(starts[full], counts[full])])
+    inv = 1.0 / (bins[starts[full]] + 0.5)
+    best, line = -1, None
+    for d in np.arange(-0.5, 0.51, 0.01):  # the lasers' height over the origin, m
+        a = float(np.max(tops - d * inv))  # the line through the highest bin, all under it
+        support = int(np.sum(tops >= a + d * inv - np.tan(np.radians(0.2))))
+        if support > best:
+            best, line = support, (a, float(d))
+    return line

@@ -132,3 +132,15 @@ def test_the_left_out_study_finds_labels_taken_out_of_their_frame(kitti_root):
     assert result.n >= 5 and result.found_any == result.n - len(result.missed)
     assert result.found_any >= result.n - 1 and result.found_warning <= result.found_any
     assert sum(result.clean_findings.values()) >= 1  # the facades, as infos
+
+
+def test_a_cluster_whose_top_is_at_the_highest_beam_is_only_an_info(kitti_root):
+    # 000010's trunks and poles beside the road (17-24 m, 2.1-2.3 m "tall": the highest beam
+    # there) look like a person or a cyclist by size; no ray passed over them
+    found, _ = _kitti_missed(kitti_root, "000010")
+    tall = [f for f in found if "highest beam" in f.message]
+    assert len(tall) >= 2 and all(f.severity == "info" for f in tall)
+    # a person left out, whose head the beams passed over, is still a warning: 000000's on line 1
+    found, gone = _kitti_missed(kitti_root, "000000", 1)
+    (f,) = [f for f in found if np.hypot(*np.subtract(f.location[:2], gone.center[:2])) < 1.0]
+    assert f.severity == "warning" and f.label == "Pedestrian"
