@@ -11,7 +11,8 @@ import numpy as np
 
 from pointlabel.fitting.context import BLOCKER_HEIGHT, azimuth_intervals
 
-TOP_BEAM_MIN_RETURNS = 50  # returns in a 1 m range bin to tell the highest beam there
+TOP_BEAM_MIN_RETURNS = 50  # returns in a bin to tell the highest beam there ...
+TOP_BEAM_BIN = 0.004  # ... whose 1 / range (1/m) spans this (0.1 m at 5 m, 6 m at 40 m)
 AZIMUTH_TOL = np.radians(0.4)
 ELEVATION_TOL = np.radians(0.8)
 
@@ -57,8 +58,8 @@ class Blockers:
         """(P,) the elevation (radians) of the sweep's highest beam at these horizontal ranges
         (m). A multi-beam sensor's lasers sit apart (a 64-beam's upper block ~0.2 m over the
         origin), so its highest beam rises at near ranges: tan(elevation) = a + d / range.
-        (a, d) is the line under which the highest returns of every 1 m range bin lie and
-        that most of them touch (within 0.2 degrees): bins where the beam hit something.
+        (a, d) is the line under which the highest returns of every range bin (`_top_line`)
+        lie and that most of them touch (within 0.2 degrees): bins where the beam hit something.
         Without enough bins, +inf (no cluster is taken to reach it)."""
         if not hasattr(self, "_top_line"):
             self._top_line = _top_line(self.all_rng, self.all_el)
@@ -101,25 +102,28 @@ def isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
 
 
 def _top_line(rng: np.ndarray, el: np.ndarray) -> tuple[float, float] | None:
-    """(a, d) of `Blockers.top_beam` from the returns' horizontal ranges and elevations."""
-    bins = np.floor(rng).astype(int)
-    keep = bins >= 2
-    bins, t = bins[keep], np.tan(el[keep])
-    if len(bins) == 0:
-        return None
+    """(a, d) of `Blockers.top_beam` from the returns' horizontal ranges and elevations. The
+    returns are binned by 1 / range (the line's own axis, TOP_BEAM_BIN wide: a bin's highest
+    returns then vary by under 0.1 degrees along it), each bin's highest taken as its 99.5th
+    percentile (a stray return above the beam does not count)."""
+    keep = rng >= 2.0
+    inv, t = 1.0 / rng[keep], np.tan(el[keep])
+    bins = np.floor(inv / TOP_BEAM_BIN).astype(int)
     order = np.argsort(bins, kind="stable")
     bins, t = bins[order], t[order]
+    if len(bins) == 0:
+        return None
     starts = np.flatnonzero(np.r_[True, np.diff(bins) > 0])
     counts = np.diff(np.r_[starts, len(bins)])
     full = counts >= TOP_BEAM_MIN_RETURNS
     if full.sum() < 5:
         return None
     tops = np.array([np.percentile(t[s:s + n], 99.5) for s, n in zip(starts[full], counts[full])])
-    inv = 1.0 / (bins[starts[full]] + 0.5)
+    x = (bins[starts[full]] + 0.5) * TOP_BEAM_BIN
     best, line = -1, None
     for d in np.arange(-0.5, 0.51, 0.01):  # the lasers' height over the origin, m
-        a = float(np.max(tops - d * inv))  # the line through the highest bin, all under it
-        support = int(np.sum(tops >= a + d * inv - np.tan(np.radians(0.2))))
+        a = float(np.max(tops - d * x))  # the line through the highest bin, all under it
+        support = int(np.sum(tops >= a + d * x - np.tan(np.radians(0.2))))
         if support > best:
             best, line = support, (a, float(d))
     return line
