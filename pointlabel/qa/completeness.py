@@ -13,10 +13,10 @@ a flat sheet of ground or wall, a pole, foliage; judged by shape, not by the num
 returns). Two doubts make it only an info: its foot is hidden behind something nearer
 (`_foot_hidden`: as often as an object behind a parked car it is the top of a wall, a facade
 or a hedge seen over parked cars or a fence, standing on a ground the sweep never saw), or
-its top is at the sweep's highest beam (`_top_unseen`: no ray passed over it, so it may go on
-up, a trunk or a wall). In the KITTI frames of ../shared, of the 59 clusters no box covers,
-the first takes 33 and the second 13 more; those looked at in the images were facades,
-hedges, fences, trunks and walls.
+its top is at the sweep's highest beam (`sight.Blockers.passed_over`: no ring passed over
+it, so it may go on up, a trunk or a wall). In the KITTI frames of ../shared, of the 59
+clusters no box covers, the first takes 33 and the second 13 more; those looked at in the
+images were facades, hedges, fences, trunks and walls.
 Walls, buildings, canopies, kerbs and poles mostly are not reported. A
 cluster reaching within 3 x `missed_box_margin` of a box is taken as a part of that box's
 object (a mirror, a trailer hitch, a box drawn a little tight) and not reported when the two
@@ -80,7 +80,7 @@ def check_completeness(frame: FrameInput, geo: FrameGeometry, guidelines: Guidel
         doubt = ("; its foot is hidden behind something nearer: an object behind a car, or the top of a wall "
                  "or a hedge" if _foot_hidden(geo, members, config) else
                  "; its top is at the sweep's highest beam: it may be taller than any road user (a trunk, a wall)"
-                 if _top_unseen(geo, members, config) else "")
+                 if not geo.blockers.passed_over(pts[members]) else "")
         z = pts[members, 2]
         centre = (*centre_xy, (z.min() + z.max()) / 2)
         out.append(Finding(frame=frame.frame_id, annotation=None, check="missed_object",
@@ -185,17 +185,6 @@ def _foot_hidden(geo: FrameGeometry, members: np.ndarray, config: CheckConfig) -
     low = members[h <= np.percentile(h, 10) + 0.05]
     spots = geo.pts[low] - np.array([0.0, 0.0, config.missed_foot_drop])
     return bool(geo.blockers.hidden(spots, np.sort(members)).mean() > config.missed_foot_hidden)
-
-
-def _top_unseen(geo: FrameGeometry, members: np.ndarray, config: CheckConfig) -> bool:
-    """Is the cluster's top at the sweep's highest beam at its range (within
-    `missed_top_beam` degrees)? Then no ray passed over it: what looks object-sized may go on
-    up (a trunk, a wall, a building's lower floor)."""
-    p = geo.pts[members]
-    rng = np.hypot(p[:, 0], p[:, 1])
-    el = np.arctan2(p[:, 2], np.maximum(rng, 1e-6))
-    j = int(np.argmax(el))
-    return bool(el[j] > geo.blockers.top_beam(rng[j:j + 1])[0] - np.radians(config.missed_top_beam))
 
 
 def resolve_fov(fov: str, dataset_kind: str | None, rig: Rig | None) -> str:

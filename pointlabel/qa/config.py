@@ -78,7 +78,6 @@ class CheckConfig:
     missed_max_lift: float = 0.7  # m: a cluster whose lowest return is higher stands on nothing
     missed_foot_drop: float = 0.3  # m below a cluster's lowest returns: is that hidden ...
     missed_foot_hidden: float = 0.5  # ... for more than this share of them? (then only an info)
-    missed_top_beam: float = 0.3  # deg: a cluster's top this near the highest beam was not seen (an info)
     missed_classes: tuple = ("Car", "Van", "Truck", "Pedestrian", "Cyclist")
     missed_fov: str = "auto"  # "all", "cameras", a camera name, or "auto" (image_2 for KITTI)
 

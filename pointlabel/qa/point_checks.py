@@ -156,10 +156,8 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
         top_gap = float(half[2] - top)
         # the top is seen when the beams reach above the highest return (rays passed over it)
         # and the returns cover the middle third of the length (a roof is there, a bonnet not)
-        p = geo.pts[obj_idx[over]]
-        el = np.arctan2(p[:, 2], np.maximum(np.hypot(p[:, 0], p[:, 1]), 1e-6)).max()
         middle = bool(np.any(np.abs(obj[over, 0]) <= half[0] / 3))
-        top_seen = bool(el < blockers.max_elevation - np.radians(0.5)) and middle
+        top_seen = blockers.passed_over(geo.pts[obj_idx[over]]) and middle
     heading_dev = None
     if n >= 15:
         theta = closeness_heading(geo.pts[obj_idx, :2])

@@ -12,6 +12,7 @@ import numpy as np
 from pointlabel.fitting.context import BLOCKER_HEIGHT, azimuth_intervals
 
 TOP_BEAM_MIN_RETURNS = 50  # returns in a bin to tell the highest beam there ...
+TOP_RING_GAP = 0.2  # deg: a return this far under the highest beam has a ring passing over it
 TOP_BEAM_BIN = 0.004  # ... whose 1 / range (1/m) spans this (0.1 m at 5 m, 6 m at 40 m)
 AZIMUTH_TOL = np.radians(0.4)
 ELEVATION_TOL = np.radians(0.8)
@@ -67,6 +68,18 @@ class Blockers:
             return np.full(np.shape(range_m), np.inf)
         a, d = self._top_line
         return np.arctan(a + d / np.maximum(np.asarray(range_m, dtype=float), 1.0))
+
+    def passed_over(self, pts_lidar: np.ndarray) -> bool:
+        """Did a ring pass over these returns (n, 3)? Their highest is more than TOP_RING_GAP
+        degrees under the sweep's highest beam at its range (and 0.5 degrees under the
+        highest return of the sweep): no ring above it, and the object may go on up."""
+        p = np.asarray(pts_lidar, dtype=float).reshape(-1, 3)
+        rng = np.hypot(p[:, 0], p[:, 1])
+        el = np.arctan2(p[:, 2], np.maximum(rng, 1e-6))
+        j = int(np.argmax(el))
+        beam = min(self.max_elevation - np.radians(0.5),
+                   float(self.top_beam(rng[j:j + 1])[0]) - np.radians(TOP_RING_GAP))
+        return bool(el[j] < beam)
 
     def hidden(self, spots_lidar: np.ndarray, own: np.ndarray, clearance: float = 0.3) -> np.ndarray:
         """(P, 3) spots -> (P,) bool: a blocker other than the points `own` (a sorted index

@@ -184,11 +184,21 @@ def test_a_sunk_truck_whose_top_is_above_the_beams_is_told_to_move_up(kitti_root
 
 @pytest.mark.parametrize("kind, words", [("lift 0.5 m", "down or make it"), ("sink 0.5 m", "up or make it")])
 def test_the_top_alone_makes_an_error_on_a_well_seen_object_without_ground(kitti_root, kind, words):
-    # 000032's van on line 6 (600 returns, 26 m): no ground returns around it, its roof seen
-    clean = _frame_findings(kitti_root, "000032", 6, None)
+    # 000032's van on line 9 (125 returns, 41 m): no ground returns around it, and a ring
+    # passed over its roof (its highest return 0.46 deg under the sweep's highest beam there)
+    clean = _frame_findings(kitti_root, "000032", 9, None)
     assert not [f for f in clean if f.severity == "error"]
-    (f,) = [f for f in _frame_findings(kitti_root, "000032", 6, kind) if f.check == "points_vertical"]
+    (f,) = [f for f in _frame_findings(kitti_root, "000032", 9, kind) if f.check == "points_vertical"]
     assert f.severity == "error" and words in f.message and "ground not seen" in f.message
+
+
+def test_a_roof_the_highest_beam_hits_says_nothing_of_a_box_above_it(kitti_root):
+    # 000032's van on line 6 (26 m): the sweep's highest beam hits its roof, so the van may
+    # reach higher; lifted 0.5 m (no ground seen around it) it is not called too high, while
+    # sunk, its returns above the box still say so
+    assert not [f for f in _frame_findings(kitti_root, "000032", 6, "lift 0.5 m") if f.severity == "error"]
+    (f,) = [f for f in _frame_findings(kitti_root, "000032", 6, "sink 0.5 m") if f.check == "points_vertical"]
+    assert f.severity == "error" and "up or make it" in f.message
 
 
 def test_a_car_much_wider_than_its_class_with_both_sides_empty_is_too_wide(kitti_root):
