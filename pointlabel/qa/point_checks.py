@@ -144,7 +144,7 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
         beyond[a] = _face_offsets(obj, half, a, link=float(config.points_gap + 0.01 * range_m),
                                   floor=config.points_floor, upper=1.0 if small else 0.6)
     seen = _ends_seen(centre, half, R, obj, np.sort(obj_idx), blockers)
-    through = _margins_seen_through(centre, half, R, beyond, blockers, config.through_min_gap)
+    through = _margins_seen_through(centre, half, R, obj, beyond, blockers, config.through_min_gap)
     if np.mean(geo.height[obj_idx] < 0.45 * size[2]) < 0.1:
         seen[:] = through[:] = False  # only the upper half seen (the rest hidden): a cabin, not the body
     bottom_gap = _bottom_gap(geo, k, others, config)
@@ -262,13 +262,15 @@ def _ends_seen(centre, half, R, obj, own_idx, blockers: Blockers) -> np.ndarray:
     return seen
 
 
-def _margins_seen_through(centre, half, R, beyond, blockers: Blockers, min_gap: float) -> np.ndarray:
+def _margins_seen_through(centre, half, R, obj, beyond, blockers: Blockers, min_gap: float) -> np.ndarray:
     """(2, 2) per axis and end (-, +): did rays pass through the empty margin between the
-    returns and that face (wider than `min_gap` m)? Six spots in the middle of the margin
-    (three across it, at 35 and 55 % of the box's height: the body, below a car's windows);
-    a spot is seen through when rays reached it, or past it, with nothing in front, the
-    object itself included (its own far end is hidden behind it). Two thirds of the spots
-    must be."""
+    returns and that face (wider than `min_gap` m)? Six spots in the middle of the margin,
+    three across it at two heights: the quartiles of the heights at which the object's
+    returns (`obj`, box axes) reach that end (a car's bumper, not its sloping windscreen; a
+    person's legs or shoulders), or without five such returns 35 and 55 % of the box's
+    height. A spot is seen through when rays reached it, or past it,
+    with nothing in front, the object itself included (its own far end is hidden behind it).
+    Two thirds of the spots must be."""
     out = np.zeros((2, 2), dtype=bool)
     gaps = -np.asarray(beyond, dtype=float)
     for a in range(2):
@@ -279,7 +281,15 @@ def _margins_seen_through(centre, half, R, beyond, blockers: Blockers, min_gap: 
             loc = np.zeros((6, 3))
             loc[:, a] = sign * (half[a] - gaps[a, e] / 2)
             loc[:, b] = np.repeat([-0.5, 0.0, 0.5], 2) * half[b]
-            loc[:, 2] = np.tile([-0.3, 0.1], 3) * half[2]  # 35 and 55 % up from the bottom
+            # at the heights where the object reaches that end (its returns within 0.3 m of
+            # their extent there), else at 35 and 55 % of the box's height (a car's body)
+            edge = sign * obj[:, a] >= half[a] - gaps[a, e] - 0.3
+            edge &= np.abs(obj[:, b]) <= half[b]
+            if edge.sum() >= 5:
+                z = np.clip(np.percentile(obj[edge, 2], [25, 75]), -half[2], half[2])
+            else:
+                z = np.array([-0.3, 0.1]) * half[2]
+            loc[:, 2] = np.tile(z, 3)
             spots = centre + loc @ R.T
             out[a, e] = blockers.seen_free(spots, np.empty(0, dtype=int), clearance=0.2).mean() >= 2 / 3
     return out
