@@ -371,8 +371,9 @@ def judge(ev: BoxEvidence, label: str, size_lwh, guidelines: Guidelines, config:
         guide.size.typical[0] >= ELONGATED * guide.size.typical[1]
     outside, why = _outside_limits(label, size_lwh, guide)
     vertical = _vertical(ev, tol, strong, config, outside[2], why[2])
-    if any(v.severity == ERROR for v in vertical):
-        # margins are looked through at the body's height, which a box lifted or sunk misses
+    if any(v.severity == ERROR for v in vertical) or (guide is not None and not guide.rigid):
+        # margins are looked through at the body's height, which a box lifted or sunk misses;
+        # and a person's extent changes with every step (a walking one's box is drawn loose)
         ev = replace(ev, through=None)
     turned = _turned(ev, l, w, elongated, tol)
     if turned is not None:
