@@ -43,7 +43,7 @@ from pointlabel.qa.config import CheckConfig
 from pointlabel.qa.findings import ERROR, WARNING, Finding, about
 from pointlabel.qa.frames import FrameGeometry, FrameInput
 from pointlabel.qa.guidelines import Guidelines
-from pointlabel.qa.sight import Blockers, isin_sorted
+from pointlabel.qa.sight import Blockers
 
 OBJECT_MIN_HEIGHT = 0.25  # m above the ground: lower returns are ground (and its noise)
 ELONGATED = 1.5  # a class whose typical length / width is at least this has a heading to fit
