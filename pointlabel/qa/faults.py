@@ -258,16 +258,18 @@ def left_out_study(dataset, label_set, frame_ids=None, min_returns: int = 25, re
             rig = None
         fov = resolve_fov(config.missed_fov, getattr(dataset, "kind", None), rig)
         ground = estimate_ground(np.asarray(pts, dtype=float))
-        geo = FrameGeometry(pts, clean.cuboids, ground)
-        for f in check_completeness(FrameInput(fid, clean, pts, rig), geo, guidelines, config, fov):
+        whole = FrameInput(fid, clean, pts, rig)  # (its cuboids: the rejected proposals left out)
+        geo = FrameGeometry(pts, whole.cuboids, ground)
+        for f in check_completeness(whole, geo, guidelines, config, fov):
             out.clean_findings[f.severity] = out.clean_findings.get(f.severity, 0) + 1
         n_object = [int(np.count_nonzero(geo.height[idx] > OBJECT_MIN_HEIGHT)) for idx in geo.inside]
-        for c, n in zip(clean.cuboids, n_object):
+        for c, n in zip(whole.cuboids, n_object):
             if n < min_returns or c.label not in config.missed_classes:
                 continue
-            keep = tuple(x for x in clean.cuboids if x.id != c.id)
+            keep = tuple(x for x in whole.cuboids if x.id != c.id)
             frame = FrameInput(fid, FrameAnnotations(fid, keep, (), clean.dontcares), pts, rig)
-            found = [f for f in check_completeness(frame, FrameGeometry(pts, keep, ground), guidelines, config, fov)
+            found = [f for f in check_completeness(frame, FrameGeometry(pts, frame.cuboids, ground), guidelines,
+                                                   config, fov)
                      if np.hypot(*np.subtract(f.location[:2], c.center[:2])) < reach]
             out.n += 1
             out.found_any += bool(found)
