@@ -73,10 +73,10 @@ class FrameContext:
         obj_idx = np.flatnonzero((height > MIN_OBJECT_HEIGHT) & (height < MAX_OBJECT_HEIGHT))
         obj = pts[obj_idx]
         tall = obj[height[obj_idx] > BLOCKER_HEIGHT]
-        polar = _polar(pts)
+        returns = polar(pts)
         return FrameContext(pts, height, obj_idx, cKDTree(obj), ground, sweep_extent(pts),
-                            frame_id, _polar(tall)[np.argsort(np.arctan2(tall[:, 1], tall[:, 0]))],
-                            polar[np.argsort(polar[:, 0])])
+                            frame_id, polar(tall)[np.argsort(np.arctan2(tall[:, 1], tall[:, 0]))],
+                            returns[np.argsort(returns[:, 0])])
 
     @property
     def obj_pts(self) -> np.ndarray:
@@ -88,8 +88,7 @@ class FrameContext:
         something (taller than BLOCKER_HEIGHT) stands more than `clearance` m in front of a
         spot on its line of sight (within 0.3 degree of azimuth and 0.6 of elevation), or the
         spot is outside the sweep's field of view or range."""
-        polar = _polar(np.asarray(pts_lidar, dtype=float).reshape(-1, 3))
-        az, el, rng = polar.T
+        az, el, rng = polar(np.asarray(pts_lidar, dtype=float).reshape(-1, 3)).T
         tol = np.maximum(np.radians(0.3), 0.1 / np.maximum(rng, 0.1))
         out = rng < self.sweep.max_range
         if self.sweep.gap_start is not None:
@@ -113,8 +112,8 @@ class FrameContext:
         (widened by `pad_deg`). False where no ray passed (the gap between two neighbouring
         rays on a surface seen at a grazing angle) or every ray stopped at or before them (a
         gap inside one object, or one in the shadow of something else)."""
-        a = _polar(np.asarray(pts_a, dtype=float).reshape(-1, 3))
-        b = _polar(np.asarray(pts_b, dtype=float).reshape(-1, 3))
+        a = polar(np.asarray(pts_a, dtype=float).reshape(-1, 3))
+        b = polar(np.asarray(pts_b, dtype=float).reshape(-1, 3))
         pad = np.radians(pad_deg)
         d_az = (b[:, 0] - a[:, 0] + np.pi) % (2 * np.pi) - np.pi
         az_lo = np.minimum(a[:, 0], a[:, 0] + d_az) - pad
@@ -153,7 +152,7 @@ def fill_pits(ground: GroundModel, depth: float = PIT_DEPTH, window: int = PIT_W
     return GroundModel(ground.origin_xy, ground.cell, np.where(pit, med, h), ground.observed)
 
 
-def _polar(pts: np.ndarray) -> np.ndarray:
+def polar(pts: np.ndarray) -> np.ndarray:
     """(N, 3) LiDAR frame -> (N, 3) azimuth, elevation (rad) and horizontal range (m)."""
     rng = np.hypot(pts[:, 0], pts[:, 1])
     return np.column_stack([np.arctan2(pts[:, 1], pts[:, 0]), np.arctan2(pts[:, 2], rng), rng])

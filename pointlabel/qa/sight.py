@@ -7,9 +7,11 @@ at the spot's range) and 0.8 degrees of elevation: a 64-beam sweep's rings and c
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
-from pointlabel.fitting.context import BLOCKER_HEIGHT, azimuth_intervals
+from pointlabel.fitting.context import BLOCKER_HEIGHT, azimuth_intervals, polar
 
 TOP_BEAM_MIN_RETURNS = 50  # returns in a bin to tell the highest beam there ...
 TOP_RING_GAP = 0.2  # deg: a return this far under the highest beam has a ring passing over it
@@ -24,20 +26,12 @@ class Blockers:
     geo: the frame's `qa.frames.FrameGeometry` (its `blockers` builds this once)."""
 
     def __init__(self, geo):
-        idx = np.flatnonzero(geo.height > BLOCKER_HEIGHT)
-        pts = geo.pts[idx]
-        rng = np.hypot(pts[:, 0], pts[:, 1])
-        az = np.arctan2(pts[:, 1], pts[:, 0])
-        order = np.argsort(az)
-        self.index, self.az = idx[order], az[order]
-        self.el = np.arctan2(pts[order, 2], rng[order])
-        self.rng = rng[order]
-        all_rng = np.hypot(geo.pts[:, 0], geo.pts[:, 1])
-        el = np.arctan2(geo.pts[:, 2], np.maximum(all_rng, 1e-6))
+        az, el, rng = polar(geo.pts).T  # every return, once; by azimuth
         self.max_elevation = float(np.percentile(el, 99.99)) if len(el) else np.pi / 2
-        az_all = np.arctan2(geo.pts[:, 1], geo.pts[:, 0])
-        order = np.argsort(az_all)
-        self.all_az, self.all_el, self.all_rng = az_all[order], el[order], all_rng[order]
+        order = np.argsort(az)
+        self.all_az, self.all_el, self.all_rng = az[order], el[order], rng[order]
+        tall = geo.height[order] > BLOCKER_HEIGHT  # the blockers: a subset, in the same order
+        self.index, self.az, self.el, self.rng = order[tall], self.all_az[tall], self.all_el[tall], self.all_rng[tall]
 
     def seen_free(self, spots_lidar: np.ndarray, own: np.ndarray, clearance: float = 0.5) -> np.ndarray:
         """(P, 3) spots -> (P,) bool: rays reached the spot (a return on its line of sight at
@@ -62,20 +56,21 @@ class Blockers:
         (a, d) is the line under which the highest returns of every range bin (`_top_line`)
         lie and that most of them touch (within 0.2 degrees): bins where the beam hit something.
         Without enough bins, +inf (no cluster is taken to reach it)."""
-        if not hasattr(self, "_top_line"):
-            self._top_line = _top_line(self.all_rng, self.all_el)
-        if self._top_line is None:
+        if self.top_line is None:
             return np.full(np.shape(range_m), np.inf)
-        a, d = self._top_line
+        a, d = self.top_line
         return np.arctan(a + d / np.maximum(np.asarray(range_m, dtype=float), 1.0))
+
+    @cached_property
+    def top_line(self) -> tuple[float, float] | None:
+        """(a, d) of `top_beam`, fitted on first use (`_top_line`)."""
+        return _top_line(self.all_rng, self.all_el)
 
     def passed_over(self, pts_lidar: np.ndarray) -> bool:
         """Did a ring pass over these returns (n, 3)? Their highest is more than TOP_RING_GAP
         degrees under the sweep's highest beam at its range (and 0.5 degrees under the
         highest return of the sweep): no ring above it, and the object may go on up."""
-        p = np.asarray(pts_lidar, dtype=float).reshape(-1, 3)
-        rng = np.hypot(p[:, 0], p[:, 1])
-        el = np.arctan2(p[:, 2], np.maximum(rng, 1e-6))
+        _, el, rng = polar(np.asarray(pts_lidar, dtype=float).reshape(-1, 3)).T
         j = int(np.argmax(el))
         beam = min(self.max_elevation - np.radians(0.5),
                    float(self.top_beam(rng[j:j + 1])[0]) - np.radians(TOP_RING_GAP))
@@ -101,9 +96,7 @@ class Blockers:
 def _directions(spots_lidar: np.ndarray):
     """(spots (P, 3), horizontal range, azimuth, elevation, azimuth tolerance), each (P,)."""
     spots = np.asarray(spots_lidar, dtype=float).reshape(-1, 3)
-    rng = np.hypot(spots[:, 0], spots[:, 1])
-    az = np.arctan2(spots[:, 1], spots[:, 0])
-    el = np.arctan2(spots[:, 2], np.maximum(rng, 1e-6))
+    az, el, rng = polar(spots).T
     return spots, rng, az, el, np.maximum(AZIMUTH_TOL, 0.15 / np.maximum(rng, 0.1))
 
 
