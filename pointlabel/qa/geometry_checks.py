@@ -53,7 +53,7 @@ def check_sizes(frame: FrameInput, guidelines: Guidelines) -> list[Finding]:
             continue
         lwh = np.asarray(c.size_lwh)
         lo, hi = np.asarray(guide.size.min), np.asarray(guide.size.max)
-        bad = (lwh < lo) | (lwh > hi)
+        bad = guide.outside(lwh) != 0
         if not bad.any():
             continue
         names = [f"{n} {v:.2f} m not in [{a:g}, {b:g}]" for n, v, a, b, x in zip("lwh", lwh, lo, hi, bad) if x]

@@ -48,6 +48,14 @@ class ClassGuide:
     text: str = ""
     fit: SizePrior | None = None  # the fitting's size prior (None: the class is never fitted)
 
+    def outside(self, size_lwh) -> np.ndarray:
+        """(3,) per dimension (l, w, h): +1 above the class's size limits, -1 below, 0 inside
+        (all 0 for a class without limits)."""
+        lwh = np.asarray(size_lwh, dtype=float)
+        if self.size is None:
+            return np.zeros(3)
+        return (lwh > np.asarray(self.size.max)).astype(float) - (lwh < np.asarray(self.size.min))
+
     def to_dict(self) -> dict:
         d = {k: v for k, v in asdict(self).items() if k not in ("name", "size", "fit")}
         d["required_attributes"] = list(self.required_attributes)

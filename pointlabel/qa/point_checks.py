@@ -543,16 +543,14 @@ def _horizontal(ev: BoxEvidence, tol: float, loose: tuple[float, float],
 
 
 def _outside_limits(label: str, size_lwh, guide) -> tuple[np.ndarray, list[str]]:
-    """Per dimension (l, w, h): +1 above the class's limits (`Guideline.size`, what QA holds
-    labels to), -1 below, 0 inside; and what to say about it."""
-    sign, why = np.zeros(3), ["", "", ""]
+    """Per dimension (l, w, h): +1 above the class's limits (`ClassGuide.outside`: what QA
+    holds labels to), -1 below, 0 inside; and what to say about it."""
     if guide is None or guide.size is None:
-        return sign, why
-    for d, (v, lo, hi, name) in enumerate(zip(size_lwh, guide.size.min, guide.size.max, ("long", "wide", "tall"))):
-        if v > hi:
-            sign[d], why[d] = 1, f"{v:.2f} m {name} is more than the largest {label} ({hi:g} m)"
-        elif v < lo:
-            sign[d], why[d] = -1, f"{v:.2f} m {name} is less than the smallest {label} ({lo:g} m)"
+        return np.zeros(3), ["", "", ""]
+    sign = guide.outside(size_lwh)
+    why = [f"{v:.2f} m {name} is more than the largest {label} ({hi:g} m)" if s > 0 else
+           f"{v:.2f} m {name} is less than the smallest {label} ({lo:g} m)" if s < 0 else ""
+           for s, v, name, lo, hi in zip(sign, size_lwh, ("long", "wide", "tall"), guide.size.min, guide.size.max)]
     return sign, why
 
 
