@@ -63,7 +63,6 @@ def rows(values: list[list]) -> list:
     return [html.Thead(head), html.Tbody(body)]
 
 
-
 PTS = 4  # the column of row_values that holds the point count
 
 
