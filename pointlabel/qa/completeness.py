@@ -35,6 +35,7 @@ from pointlabel.qa.config import CheckConfig
 from pointlabel.qa.findings import INFO, WARNING, Finding
 from pointlabel.qa.frames import FrameGeometry, FrameInput
 from pointlabel.qa.guidelines import Guidelines
+from pointlabel.qa.point_checks import fits_with_box
 
 KITTI_CAMERA = "image_2"
 
@@ -169,10 +170,7 @@ def _part_of_box(geo: FrameGeometry, k: int, members: np.ndarray, guide) -> bool
     one is not. A class without size limits takes any cluster that touches it."""
     if guide is None or guide.size is None:
         return True
-    local = geo.local(k, members)[:, :2]
-    half = geo.sizes[k][:2] / 2
-    extent = np.maximum(local.max(axis=0), half) - np.minimum(local.min(axis=0), -half)
-    return bool(np.all(extent <= np.asarray(guide.size.max[:2])))
+    return fits_with_box(geo.local(k, members)[:, :2], geo.sizes[k][:2] / 2, guide.size.max[:2])
 
 
 def _foot_hidden(geo: FrameGeometry, members: np.ndarray, config: CheckConfig) -> bool:

@@ -120,7 +120,7 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
     # a box too small for its object: a cluster it only grazes (a far car's end face, a ring
     # or two) is its object's when the box and the cluster together are no bigger than the class
     for lab in np.flatnonzero((n_in >= 1) & ~whole & (n_lab >= 3)):
-        whole[lab] = _fits_with_box(loc[labels == lab], half, max_lwh)
+        whole[lab] = fits_with_box(loc[labels == lab], half, max_lwh)
     touching &= ~whole
     # (a person's neighbour counts only close by, a car's part up to its half length away)
     near = np.all(np.abs(loc) <= half + min(config.points_touch_reach, float(half[:2].max())), axis=1)
@@ -134,7 +134,7 @@ def measure(geo: FrameGeometry, k: int, blockers: Blockers, others: np.ndarray,
         seen_through = not own.any() and bool(blockers.seen_free(centre[None], np.sort(idx))[0])
         if stray is not None and not seen_through:  # hidden, unless by the very object beside it:
             rest = loc[~own]  # the box and that cluster together are no bigger than the class
-            seen_through = _fits_with_box(rest[labels[~own] == stray[3]], half, max_lwh)
+            seen_through = fits_with_box(rest[labels[~own] == stray[3]], half, max_lwh)
         return BoxEvidence(int(own.sum()), int(inside.sum()), range_m, np.zeros((2, 2)), np.zeros((2, 2), dtype=bool),
                            None, None, False, None, None, None if stray is None else stray[:3], seen_through)
     obj_idx, obj = idx[own], loc[own]
@@ -178,9 +178,10 @@ def _object_sized(loc: np.ndarray, max_lwh) -> bool:
                 and ext[2] <= 1.1 * max_lwh[2])
 
 
-def _fits_with_box(loc: np.ndarray, half: np.ndarray, max_lwh) -> bool:
+def fits_with_box(loc: np.ndarray, half: np.ndarray, max_lwh) -> bool:
     """Do the box (half sizes) and a cluster (n, 3, box axes) together fit in the class's
-    largest object (max_lwh: l, w, h), the box's own axes?"""
+    largest object (max_lwh: l, w, h), the box's own axes? (Any leading dimensions: (n, 2),
+    half[:2] and max_lwh[:2] ask it of the footprint alone.)"""
     if max_lwh is None:
         return False
     lo = np.minimum(loc.min(axis=0), -half)
